@@ -28,11 +28,13 @@ func Canonicalize(raw string) (string, error) {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return "", fmt.Errorf("url %q: scheme must be http or https", raw)
 	}
-	host := strings.ToLower(u.Hostname())
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if host == "" {
 		return "", fmt.Errorf("url %q: no host", raw)
 	}
-	host = strings.TrimSuffix(host, ".")
+	if !strings.Contains(host, ":") && (strings.HasPrefix(host, ".") || strings.HasSuffix(host, ".") || strings.Contains(host, "..")) {
+		return "", fmt.Errorf("url %q: malformed host", raw)
+	}
 	port := u.Port()
 	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
 		port = ""
