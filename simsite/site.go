@@ -1,0 +1,634 @@
+// Package simsite serves simulated news outlets over real HTTP on loopback,
+// for tests, benchmarks and `newswatch demo`.
+//
+// Each outlet has its own listener (a distinct host), its own template and
+// language: "caliber" (English and Azerbaijani, JSON-LD NewsArticle),
+// "report" (Azerbaijani, OpenGraph/meta tags only, div markup) and "vesti"
+// (Russian, served as windows-1251). Every outlet serves robots.txt (with
+// Disallow rules for paths the pages do link to), an RSS 2.0 feed of its
+// latest articles (links carry utm_* tracking parameters, pages carry
+// rel=canonical), a sitemap index with child sitemaps (one Google News
+// sitemap, chunks of all articles, odd chunks gzipped), paginated listings
+// (home, language or section pages) and the article pages.
+//
+// Everything is deterministic from Config.Seed: Articles returns the ground
+// truth the pages were rendered from. Pages are rendered on demand.
+// Faults (latency, 429/503 with Retry-After, outages) and article edits
+// (Edit) let tests exercise a crawler's resilience and versioning.
+//
+//	s, err := simsite.New(simsite.Config{Seed: 1, Articles: 300})
+//	if err := s.Start(); err != nil { ... }
+//	defer s.Close()
+//	for _, o := range s.Outlets() { fmt.Println(o.ID, o.BaseURL, o.FeedURLs) }
+package simsite
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+)
+
+// Sentinel errors.
+var (
+	// ErrUnknownOutlet is returned for an outlet ID the site does not have.
+	ErrUnknownOutlet = errors.New("unknown outlet")
+	// ErrUnknownArticle is returned by Edit for a URL that is no article.
+	ErrUnknownArticle = errors.New("unknown article")
+	// ErrStarted is returned by Start when the site already listens.
+	ErrStarted = errors.New("simsite already started")
+)
+
+// Outlet describes one simulated outlet as a crawler configuration would.
+type Outlet struct {
+	ID       string // "caliber", "report", "vesti", then "caliber2", ...
+	Name     string // human name, e.g. "Caliber.Az"
+	Template string // "caliber", "report" or "vesti"
+	BaseURL  string // "http://127.0.0.1:PORT", known after Start or SetBaseURL
+	Language string // main language: "en", "az" or "ru"
+	// Languages lists every language the outlet publishes in.
+	Languages []string
+	TimeZone  string // IANA name of the outlet's zone: "Asia/Baku"
+	Charset   string // "utf-8" or "windows-1251"
+	RobotsURL string
+	FeedURLs  []string
+	// SitemapURLs holds the sitemap index (the one robots.txt names).
+	SitemapURLs []string
+	// ListingURLs holds the first page of every listing (home first).
+	ListingURLs []string
+	// DisallowedPaths are the robots.txt Disallow prefixes; pages link to them.
+	DisallowedPaths []string
+}
+
+// Article is the ground truth of one article, current version.
+type Article struct {
+	Outlet      string
+	URL         string // clean absolute URL, equal to the page's rel=canonical
+	Title       string
+	Lead        string   // the description; also the first sentence of Body
+	Body        string   // paragraphs joined by "\n\n"
+	Authors     []string // may be empty
+	Section     string   // display name in the article's language
+	Tags        []string
+	Language    string // "en", "az", "ru"
+	PublishedAt time.Time
+	ModifiedAt  time.Time // equal to PublishedAt until edited
+	// DateSource says where the page carries the date: "jsonld", "meta" or
+	// "text" (only a visible, localised date).
+	DateSource string
+	Image      string
+	Views      int64
+	Version    int // 1, bumped by Edit
+}
+
+type section struct {
+	key   string
+	path  string            // listing path
+	names map[string]string // display name per language
+}
+
+type art struct {
+	idx        int
+	num        int
+	o          *outlet
+	l          *lang
+	path       string
+	title      string
+	sec        *section
+	published  time.Time
+	authors    []string
+	tags       []string
+	views      int64
+	dateSource string
+	seed       uint64
+}
+
+type listing struct {
+	path  string
+	title string
+	items []*art
+}
+
+type outlet struct {
+	id, name, tmpl string
+	lang           string
+	langs          []string
+	charset        string
+	feedPath       string
+	pageParam      string
+	sections       []*section
+	arts           []*art // newest first
+	byPath         map[string]*art
+	listings       []*listing
+	byListing      map[string]*listing
+	tpl            *templates
+}
+
+// Site is a set of simulated outlets. Its methods are safe for concurrent use.
+type Site struct {
+	cfg     Config
+	outlets []*outlet
+	byID    map[string]*outlet
+	arts    []*art // global order, newest first
+
+	mu       sync.Mutex
+	base     map[string]string // outlet ID -> base URL
+	versions map[*art]int
+	faults   map[string]Faults
+	attempts map[string]int // outlet+path -> requests so far
+	hits     map[string]int // outlet+path -> requests so far (no query)
+	servers  []*http.Server
+	started  bool
+}
+
+// New builds the site's content. It does not listen yet: call Start, or use
+// Handler with an httptest server and SetBaseURL.
+func New(cfg Config) (*Site, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	s := &Site{
+		cfg:      cfg,
+		byID:     map[string]*outlet{},
+		base:     map[string]string{},
+		versions: map[*art]int{},
+		faults:   map[string]Faults{},
+		attempts: map[string]int{},
+		hits:     map[string]int{},
+	}
+	for id, f := range cfg.Faults {
+		s.faults[id] = f
+	}
+	for i := 0; i < cfg.Outlets; i++ {
+		o := newOutlet(i)
+		s.outlets = append(s.outlets, o)
+		s.byID[o.id] = o
+	}
+	for id := range cfg.Faults {
+		if s.byID[id] == nil {
+			return nil, fmt.Errorf("%w: faults for %q: %w", ErrConfig, id, ErrUnknownOutlet)
+		}
+	}
+	s.generate()
+	return s, nil
+}
+
+func newOutlet(i int) *outlet {
+	suffix := ""
+	if n := i / 3; n > 0 {
+		suffix = fmt.Sprint(n + 1)
+	}
+	var o *outlet
+	switch i % 3 {
+	case 0:
+		o = &outlet{id: "caliber", name: "Caliber.Az", tmpl: "caliber", lang: "en", langs: []string{"en", "az"},
+			charset: "utf-8", feedPath: "/feed/rss", pageParam: "page"}
+		for _, s := range [][3]string{{"politics", "Politics", "Siyasət"}, {"analytics", "Analytics", "Analitika"},
+			{"economy", "Economy", "İqtisadiyyat"}, {"world", "World", "Dünya"}} {
+			o.sections = append(o.sections, &section{key: s[0], path: "/category/" + s[0],
+				names: map[string]string{"en": s[1], "az": s[2]}})
+		}
+	case 1:
+		o = &outlet{id: "report", name: "Report.az", tmpl: "report", lang: "az", langs: []string{"az"},
+			charset: "utf-8", feedPath: "/rss/", pageParam: "page"}
+		for _, s := range [][2]string{{"daxili-siyaset", "Daxili siyasət"}, {"iqtisadiyyat", "İqtisadiyyat"},
+			{"xarici-siyaset", "Xarici siyasət"}, {"cemiyyet", "Cəmiyyət"}} {
+			o.sections = append(o.sections, &section{key: s[0], path: "/" + s[0] + "/",
+				names: map[string]string{"az": s[1]}})
+		}
+	default:
+		o = &outlet{id: "vesti", name: "Бакинские Вести", tmpl: "vesti", lang: "ru", langs: []string{"ru"},
+			charset: "windows-1251", feedPath: "/rss.xml", pageParam: "PAGEN_1"}
+		for _, s := range [][2]string{{"politics", "Политика"}, {"economy", "Экономика"}, {"society", "Общество"}} {
+			o.sections = append(o.sections, &section{key: s[0], path: "/news/" + s[0] + "/",
+				names: map[string]string{"ru": s[1]}})
+		}
+	}
+	o.id += suffix
+	if suffix != "" {
+		o.name += " " + suffix
+	}
+	o.byPath = map[string]*art{}
+	o.byListing = map[string]*listing{}
+	o.tpl = templatesFor(o.tmpl)
+	return o
+}
+
+func (s *Site) rng(idx int, stream uint64) *rand.Rand {
+	return rand.New(rand.NewPCG(uint64(s.cfg.Seed), uint64(idx)<<8|stream))
+}
+
+// generate builds the metadata of every article; bodies are built on demand.
+func (s *Site) generate() {
+	titles := map[string]bool{}
+	k := len(s.outlets)
+	for i := 0; i < s.cfg.Articles; i++ {
+		o := s.outlets[i%k]
+		r := s.rng(i, 1)
+		a := &art{idx: i, o: o, num: 900000 - 3*i, seed: r.Uint64()}
+		a.published = s.cfg.BaseTime.Add(-time.Duration(i) * s.cfg.Interval)
+		if i > 0 && s.cfg.Interval >= 2*time.Minute {
+			a.published = a.published.Add(-time.Duration(r.Int64N(int64(s.cfg.Interval / 2)))).Truncate(time.Minute)
+		}
+		a.l = langByCode(o.lang)
+		if o.tmpl == "caliber" && r.IntN(10) < 3 {
+			a.l = langAZ
+		}
+		for try := 0; ; try++ {
+			a.title = capitalize(a.l.headline(r))
+			if try >= 8 {
+				a.title += fmt.Sprintf(" (%d)", a.num)
+			}
+			if !titles[a.title] {
+				break
+			}
+		}
+		titles[a.title] = true
+		a.sec = o.sections[r.IntN(len(o.sections))]
+		nAuth := 1
+		switch o.tmpl {
+		case "caliber":
+			if r.IntN(10) == 0 {
+				nAuth = 2
+			}
+		case "report":
+			if r.IntN(10) < 4 {
+				nAuth = 0
+			}
+		default:
+			if r.IntN(10) < 3 {
+				nAuth = 0
+			}
+		}
+		for j := 0; j < nAuth; j++ {
+			a.authors = append(a.authors, a.l.person(r))
+		}
+		if nAuth == 2 && a.authors[0] == a.authors[1] {
+			a.authors = a.authors[:1]
+		}
+		perm := r.Perm(len(a.l.tags))
+		for _, j := range perm[:2+r.IntN(2)] {
+			a.tags = append(a.tags, a.l.tags[j])
+		}
+		a.views = int64(40 + r.IntN(5000))
+		switch o.tmpl {
+		case "caliber":
+			a.dateSource = "jsonld"
+		case "report":
+			a.dateSource = "meta"
+			if r.IntN(3) == 0 {
+				a.dateSource = "text"
+			}
+		default:
+			a.dateSource = "text"
+		}
+		a.path = o.articlePath(a)
+		if o.byPath[a.path] != nil {
+			a.path = strings.TrimSuffix(a.path, "/") + fmt.Sprintf("-%d", a.num)
+			if strings.HasSuffix(o.articlePath(a), "/") {
+				a.path += "/"
+			}
+		}
+		o.byPath[a.path] = a
+		o.arts = append(o.arts, a)
+		s.arts = append(s.arts, a)
+	}
+	for _, o := range s.outlets {
+		o.addListing("/", o.name, func(*art) bool { return true })
+		if len(o.langs) > 1 {
+			for _, lc := range o.langs {
+				lc := lc
+				o.addListing("/"+lc, strings.ToUpper(lc), func(a *art) bool { return a.l.code == lc })
+			}
+		}
+		for _, sec := range o.sections {
+			sec := sec
+			o.addListing(sec.path, sec.names[o.lang], func(a *art) bool { return a.sec == sec })
+		}
+	}
+}
+
+func (o *outlet) addListing(path, title string, keep func(*art) bool) {
+	l := &listing{path: path, title: title}
+	for _, a := range o.arts {
+		if keep(a) {
+			l.items = append(l.items, a)
+		}
+	}
+	o.listings = append(o.listings, l)
+	o.byListing[path] = l
+}
+
+func (o *outlet) articlePath(a *art) string {
+	slug := slugify(a.title)
+	switch o.tmpl {
+	case "caliber":
+		return "/" + a.l.code + "/post/" + slug
+	case "report":
+		return a.sec.path + slug + "/"
+	default:
+		return fmt.Sprintf("/news/%d.html", a.num)
+	}
+}
+
+// Start listens on one loopback port per outlet (127.0.0.1:0) and serves
+// until Close.
+func (s *Site) Start() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.started {
+		return ErrStarted
+	}
+	var lns []net.Listener
+	for _, o := range s.outlets {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			for _, l := range lns {
+				l.Close()
+			}
+			return fmt.Errorf("simsite: listen for %s: %w", o.id, err)
+		}
+		lns = append(lns, ln)
+		s.base[o.id] = "http://" + ln.Addr().String()
+	}
+	for i, o := range s.outlets {
+		srv := &http.Server{Handler: s.handler(o), ReadHeaderTimeout: 10 * time.Second}
+		s.servers = append(s.servers, srv)
+		go srv.Serve(lns[i]) //nolint:errcheck // returns ErrServerClosed on Close
+	}
+	s.started = true
+	return nil
+}
+
+// Close stops every listener and waits for in-flight requests for up to
+// five seconds.
+func (s *Site) Close() error {
+	s.mu.Lock()
+	servers := s.servers
+	s.servers = nil
+	s.started = false
+	s.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var errs []error
+	for _, srv := range servers {
+		if err := srv.Shutdown(ctx); err != nil {
+			errs = append(errs, srv.Close())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Run starts the site, logs every outlet's address and blocks until ctx is
+// done, then closes the site.
+func Run(ctx context.Context, cfg Config, log *zap.Logger) error {
+	s, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	if err := s.Start(); err != nil {
+		return err
+	}
+	log = log.Named("simsite")
+	for _, o := range s.Outlets() {
+		log.Info("outlet listening", zap.String("outlet", o.ID), zap.String("url", o.BaseURL),
+			zap.String("feed", o.FeedURLs[0]), zap.String("sitemap", o.SitemapURLs[0]),
+			zap.Int("articles", len(s.byID[o.ID].arts)))
+	}
+	<-ctx.Done()
+	return s.Close()
+}
+
+// Handler returns the HTTP handler of one outlet, for use with httptest.
+// Pages link to the base URL set by Start or SetBaseURL, or else to the
+// request's Host.
+func (s *Site) Handler(outletID string) (http.Handler, error) {
+	o := s.byID[outletID]
+	if o == nil {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownOutlet, outletID)
+	}
+	return s.handler(o), nil
+}
+
+// SetBaseURL sets the absolute base ("http://host:port") of an outlet
+// served through Handler, so that Outlets and Articles report it.
+func (s *Site) SetBaseURL(outletID, baseURL string) error {
+	if s.byID[outletID] == nil {
+		return fmt.Errorf("%w: %q", ErrUnknownOutlet, outletID)
+	}
+	u, err := url.Parse(baseURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return fmt.Errorf("simsite: bad base url %q", baseURL)
+	}
+	s.mu.Lock()
+	s.base[outletID] = strings.TrimSuffix(baseURL, "/")
+	s.mu.Unlock()
+	return nil
+}
+
+// SetFaults replaces the faults of one outlet at run time (zero Faults
+// restores normal service).
+func (s *Site) SetFaults(outletID string, f Faults) error {
+	if s.byID[outletID] == nil {
+		return fmt.Errorf("%w: %q", ErrUnknownOutlet, outletID)
+	}
+	if err := f.validate(); err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	s.mu.Lock()
+	s.faults[outletID] = f
+	s.mu.Unlock()
+	return nil
+}
+
+// Hits returns how many requests an outlet received for paths starting
+// with prefix (query strings ignored), faulted requests included. Tests use
+// it to check that robots.txt Disallow rules are obeyed.
+func (s *Site) Hits(outletID, prefix string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for k, v := range s.hits {
+		id, p, _ := strings.Cut(k, " ")
+		if id == outletID && strings.HasPrefix(p, prefix) {
+			n += v
+		}
+	}
+	return n
+}
+
+func (s *Site) baseOf(o *outlet, r *http.Request) string {
+	s.mu.Lock()
+	b := s.base[o.id]
+	s.mu.Unlock()
+	if b == "" && r != nil {
+		b = "http://" + r.Host
+	}
+	return b
+}
+
+// Outlets describes every outlet, in order.
+func (s *Site) Outlets() []Outlet {
+	out := make([]Outlet, 0, len(s.outlets))
+	for _, o := range s.outlets {
+		b := s.baseOf(o, nil)
+		ol := Outlet{
+			ID: o.id, Name: o.name, Template: o.tmpl, BaseURL: b, Language: o.lang,
+			Languages: append([]string(nil), o.langs...), TimeZone: "Asia/Baku", Charset: o.charset,
+			RobotsURL:       b + "/robots.txt",
+			FeedURLs:        []string{b + o.feedPath},
+			SitemapURLs:     []string{b + "/sitemap.xml"},
+			DisallowedPaths: append([]string(nil), disallowed...),
+		}
+		for _, l := range o.listings {
+			ol.ListingURLs = append(ol.ListingURLs, b+l.path)
+		}
+		out = append(out, ol)
+	}
+	return out
+}
+
+// Articles returns the ground truth of every article, newest first, in
+// their current versions.
+func (s *Site) Articles() []Article {
+	out := make([]Article, 0, len(s.arts))
+	for _, a := range s.arts {
+		out = append(out, s.truth(a, s.baseOf(a.o, nil)))
+	}
+	return out
+}
+
+// Edit publishes a new version of the article at url (query ignored): the
+// title gains an "updated" marker on the first edit, the body a paragraph on
+// every edit, and ModifiedAt moves forward. It returns the new version.
+func (s *Site) Edit(rawURL string) (Article, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return Article{}, fmt.Errorf("%w: %q: %w", ErrUnknownArticle, rawURL, err)
+	}
+	for _, o := range s.outlets {
+		if a := o.byPath[u.Path]; a != nil {
+			base := s.baseOf(o, nil)
+			if base != "" && !strings.EqualFold(base, u.Scheme+"://"+u.Host) {
+				continue
+			}
+			s.mu.Lock()
+			s.versions[a] = s.version(a) + 1
+			s.mu.Unlock()
+			return s.truth(a, base), nil
+		}
+	}
+	return Article{}, fmt.Errorf("%w: %q", ErrUnknownArticle, rawURL)
+}
+
+// version needs s.mu unless no edit can race (callers hold it or accept a
+// snapshot).
+func (s *Site) version(a *art) int {
+	if v := s.versions[a]; v > 0 {
+		return v
+	}
+	return 1
+}
+
+func (s *Site) versionOf(a *art) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.version(a)
+}
+
+// content is the rendered state of one article version.
+type content struct {
+	title    string
+	paras    []string
+	lead     string
+	modified time.Time
+	version  int
+}
+
+func (s *Site) content(a *art) content {
+	v := s.versionOf(a)
+	r := rand.New(rand.NewPCG(a.seed, uint64(s.cfg.Seed)))
+	name := a.l.person(r)
+	n := 4 + r.IntN(4)
+	used := map[string]bool{}
+	var paras []string
+	for p := 0; p < n; p++ {
+		k := 2 + r.IntN(3)
+		var ss []string
+		for j := 0; j < k; j++ {
+			x := a.l.sentence(r, name)
+			for try := 0; try < 4 && used[x]; try++ {
+				x = a.l.sentence(r, name)
+			}
+			used[x] = true
+			ss = append(ss, x)
+		}
+		paras = append(paras, strings.Join(ss, " "))
+	}
+	// The first sentence is about the headline's subject, so it doubles as lead.
+	lead := capitalize(a.l.headline(r)) + "."
+	paras[0] = lead + " " + paras[0]
+	c := content{title: a.title, paras: paras, lead: lead, modified: a.published, version: v}
+	if v > 1 {
+		c.title += a.l.editTitle
+		for k := 2; k <= v; k++ {
+			c.paras = append(c.paras, fmt.Sprintf(a.l.editPara, k))
+		}
+		c.modified = a.published.Add(time.Duration(v-1) * 97 * time.Minute)
+	}
+	return c
+}
+
+func (s *Site) truth(a *art, base string) Article {
+	c := s.content(a)
+	return Article{
+		Outlet: a.o.id, URL: base + a.path, Title: c.title, Lead: c.lead,
+		Body: strings.Join(c.paras, "\n\n"), Authors: append([]string(nil), a.authors...),
+		Section: a.sec.names[a.l.code], Tags: append([]string(nil), a.tags...), Language: a.l.code,
+		PublishedAt: a.published, ModifiedAt: c.modified, DateSource: a.dateSource,
+		Image: base + imagePath(a), Views: a.views, Version: c.version,
+	}
+}
+
+func imagePath(a *art) string {
+	return fmt.Sprintf("/uploads/%d/%02d/%d.jpg", a.published.Year(), a.published.Month(), a.num)
+}
+
+// fault decides, deterministically, whether this request fails.
+func (s *Site) fault(o *outlet, r *http.Request) (Faults, bool) {
+	key := o.id + " " + r.URL.Path
+	s.mu.Lock()
+	f := s.faults[o.id]
+	s.hits[key]++
+	s.attempts[key+"?"+r.URL.RawQuery]++
+	k := s.attempts[key+"?"+r.URL.RawQuery]
+	s.mu.Unlock()
+	if f.Down {
+		return f, true
+	}
+	if f.ErrorRate <= 0 {
+		return f, false
+	}
+	h := fnv.New64a()
+	fmt.Fprintf(h, "%d|%s|%s|%d", s.cfg.Seed, key, r.URL.RawQuery, k)
+	x := float64(mix64(h.Sum64())>>11) / float64(1<<53)
+	return f, x < f.ErrorRate
+}
+
+// mix64 is the SplitMix64 finaliser: FNV alone leaves the high bits of
+// similar keys correlated.
+func mix64(z uint64) uint64 {
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+	return z ^ (z >> 31)
+}
