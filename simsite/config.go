@@ -73,6 +73,9 @@ type Faults struct {
 	RetryAfter time.Duration
 	// Down answers every request with 503 (an outage).
 	Down bool
+	// Defaced replaces the home page with a defacement notice (status 200,
+	// no article links), as after a break-in.
+	Defaced bool
 }
 
 // Validate reports whether the config can be used.

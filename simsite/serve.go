@@ -55,11 +55,11 @@ func (s *Site) handler(o *outlet) http.Handler {
 			http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 			return
 		}
-		s.route(o, w, r)
+		s.route(o, f, w, r)
 	})
 }
 
-func (s *Site) route(o *outlet, w http.ResponseWriter, r *http.Request) {
+func (s *Site) route(o *outlet, f Faults, w http.ResponseWriter, r *http.Request) {
 	base := s.baseOf(o, r)
 	p := r.URL.Path
 	switch {
@@ -77,13 +77,32 @@ func (s *Site) route(o *outlet, w http.ResponseWriter, r *http.Request) {
 		s.search(o, base, w, r)
 	case strings.HasPrefix(p, "/admin/"):
 		s.page(o, base, w, r, http.StatusOK, "simple", simplePage{Heading: "Admin", Text: "Login required."})
+	case p == "/" && f.Defaced:
+		s.page(o, base, w, r, http.StatusOK, "defaced", nil)
 	default:
 		if a := o.byPath[p]; a != nil {
-			s.article(o, a, base, w, r)
+			s.article(o, a, base, w, r, false)
 			return
 		}
 		if l := o.byListing[p]; l != nil {
 			s.listing(o, l, base, w, r)
+			return
+		}
+		if a := o.byPath[strings.TrimSuffix(p, "/amp")]; a != nil && o.tmpl == "caliber" {
+			s.article(o, a, base, w, r, true)
+			return
+		}
+		// Like real CMSes, redirect a path that only lacks (or has an
+		// extra) trailing slash.
+		alt := p + "/"
+		if strings.HasSuffix(p, "/") {
+			alt = strings.TrimSuffix(p, "/")
+		}
+		if o.byPath[alt] != nil || o.byListing[alt] != nil {
+			if r.URL.RawQuery != "" {
+				alt += "?" + r.URL.RawQuery
+			}
+			http.Redirect(w, r, base+alt, http.StatusMovedPermanently)
 			return
 		}
 		s.notFound(o, base, w, r)
@@ -200,7 +219,7 @@ func (s *Site) feed(o *outlet, base string, w http.ResponseWriter, r *http.Reque
 			Enclosure: &rssEncl{URL: base + imagePath(a), Type: "image/jpeg", Length: len(placeholderJPEG)},
 		}
 		if len(a.authors) > 0 {
-			it.Author = "info@" + strings.ToLower(strings.Split(o.name, " ")[0]) + " (" + strings.Join(a.authors, ", ") + ")"
+			it.Author = "info@" + o.domain + " (" + strings.Join(a.authors, ", ") + ")"
 		}
 		ch.Items = append(ch.Items, it)
 	}
@@ -360,6 +379,7 @@ type articlePage struct {
 	Related                                               []item
 	JSONLD                                                template.JS
 	MetaDate                                              bool
+	AMP                                                   string // URL of the AMP variant, if any
 }
 
 type listingPage struct {
@@ -396,7 +416,7 @@ func (s *Site) itemOf(a *art, base string) item {
 		Section: a.sec.names[a.l.code]}
 }
 
-func (s *Site) article(o *outlet, a *art, base string, w http.ResponseWriter, r *http.Request) {
+func (s *Site) article(o *outlet, a *art, base string, w http.ResponseWriter, r *http.Request, amp bool) {
 	c := s.content(a)
 	canon := base + a.path
 	p := articlePage{
@@ -453,6 +473,11 @@ func (s *Site) article(o *outlet, a *art, base string, w http.ResponseWriter, r 
 			return
 		}
 		p.JSONLD = template.JS(j)
+		p.AMP = canon + "/amp"
+	}
+	if amp {
+		s.page(o, base, w, r, http.StatusOK, "amp", p)
+		return
 	}
 	s.page(o, base, w, r, http.StatusOK, "article", p)
 }
@@ -520,6 +545,9 @@ func (s *Site) search(o *outlet, base string, w http.ResponseWriter, r *http.Req
 }
 
 func (s *Site) page(o *outlet, base string, w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	if data == nil {
+		data = s.chromeFor(o, base, o.lang, "", "")
+	}
 	if sp, ok := data.(simplePage); ok && sp.chrome.Base == "" {
 		sp.chrome = s.chromeFor(o, base, o.lang, sp.Heading, "")
 		data = sp

@@ -542,3 +542,40 @@ func TestConfigValidate(t *testing.T) {
 		t.Errorf("unknown outlet faults: %v", err)
 	}
 }
+
+func TestVariantsRedirectsAndDefacement(t *testing.T) {
+	s := startSite(t, Config{Seed: 4, Articles: 12})
+	for _, a := range s.Articles() {
+		switch a.Outlet {
+		case "caliber":
+			// The AMP variant points back to the clean URL.
+			page := mustOK(t, a.URL+"/amp")
+			if !strings.Contains(string(page.body), `<link rel="canonical" href="`+a.URL+`">`) {
+				t.Fatalf("amp page of %s lacks rel=canonical", a.URL)
+			}
+			if !strings.Contains(string(mustOK(t, a.URL).body), `<link rel="amphtml" href="`+a.URL+`/amp">`) {
+				t.Fatalf("%s lacks rel=amphtml", a.URL)
+			}
+		case "report":
+			// A missing trailing slash is redirected (the client follows).
+			client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+			resp, err := client.Get(strings.TrimSuffix(a.URL, "/"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusMovedPermanently || resp.Header.Get("Location") != a.URL {
+				t.Fatalf("redirect: %d to %q, want 301 to %s", resp.StatusCode, resp.Header.Get("Location"), a.URL)
+			}
+		}
+	}
+	o := s.Outlets()[1]
+	if err := s.SetFaults(o.ID, Faults{Defaced: true}); err != nil {
+		t.Fatal(err)
+	}
+	home := string(mustOK(t, o.BaseURL+"/").body)
+	if !strings.Contains(home, "Hacked by") || strings.Contains(home, o.BaseURL+"/") {
+		t.Fatalf("defaced home page:\n%s", home)
+	}
+	mustOK(t, o.ListingURLs[1]) // the rest of the site still works
+}

@@ -120,6 +120,7 @@ type listing struct {
 
 type outlet struct {
 	id, name, tmpl string
+	domain         string // the pretend public domain, for e-mail addresses
 	lang           string
 	langs          []string
 	charset        string
@@ -192,7 +193,7 @@ func newOutlet(i int) *outlet {
 	switch i % 3 {
 	case 0:
 		o = &outlet{id: "caliber", name: "Caliber.Az", tmpl: "caliber", lang: "en", langs: []string{"en", "az"},
-			charset: "utf-8", feedPath: "/feed/rss", pageParam: "page"}
+			charset: "utf-8", feedPath: "/feed/rss", pageParam: "page", domain: "caliber.az"}
 		for _, s := range [][3]string{{"politics", "Politics", "Siyasət"}, {"analytics", "Analytics", "Analitika"},
 			{"economy", "Economy", "İqtisadiyyat"}, {"world", "World", "Dünya"}} {
 			o.sections = append(o.sections, &section{key: s[0], path: "/category/" + s[0],
@@ -200,7 +201,7 @@ func newOutlet(i int) *outlet {
 		}
 	case 1:
 		o = &outlet{id: "report", name: "Report.az", tmpl: "report", lang: "az", langs: []string{"az"},
-			charset: "utf-8", feedPath: "/rss/", pageParam: "page"}
+			charset: "utf-8", feedPath: "/rss/", pageParam: "page", domain: "report.az"}
 		for _, s := range [][2]string{{"daxili-siyaset", "Daxili siyasət"}, {"iqtisadiyyat", "İqtisadiyyat"},
 			{"xarici-siyaset", "Xarici siyasət"}, {"cemiyyet", "Cəmiyyət"}} {
 			o.sections = append(o.sections, &section{key: s[0], path: "/" + s[0] + "/",
@@ -208,7 +209,7 @@ func newOutlet(i int) *outlet {
 		}
 	default:
 		o = &outlet{id: "vesti", name: "Бакинские Вести", tmpl: "vesti", lang: "ru", langs: []string{"ru"},
-			charset: "windows-1251", feedPath: "/rss.xml", pageParam: "PAGEN_1"}
+			charset: "windows-1251", feedPath: "/rss.xml", pageParam: "PAGEN_1", domain: "bakuvesti.az"}
 		for _, s := range [][2]string{{"politics", "Политика"}, {"economy", "Экономика"}, {"society", "Общество"}} {
 			o.sections = append(o.sections, &section{key: s[0], path: "/news/" + s[0] + "/",
 				names: map[string]string{"ru": s[1]}})

@@ -103,6 +103,7 @@ const caliberTpl = `
 <meta property="og:image" content="{{.Image}}">
 <meta property="og:site_name" content="{{.Outlet}}">
 <meta name="twitter:card" content="summary_large_image">
+<link rel="amphtml" href="{{.AMP}}">
 <script type="application/ld+json">{{.JSONLD}}</script>
 </head>
 <body class="post-page">
@@ -139,6 +140,31 @@ const caliberTpl = `
  </aside>
 </main>
 {{template "footer" .}}{{end}}
+{{define "amp"}}<!doctype html>
+<html amp lang="{{.Lang}}">
+<head>
+<meta charset="utf-8">
+<title>{{.Headline}}</title>
+<link rel="canonical" href="{{.Canonical}}">
+<meta name="viewport" content="width=device-width,minimum-scale=1,initial-scale=1">
+<script async src="https://cdn.ampproject.example/v0.js"></script>
+<script type="application/ld+json">{{.JSONLD}}</script>
+<style amp-boilerplate>body{visibility:visible}</style>
+</head>
+<body>
+<header class="amp-header"><a href="{{.Base}}/">{{.Outlet}}</a></header>
+<article>
+ <div class="amp-category">{{.SectionLabel}}</div>
+ <h1>{{.Headline}}</h1>
+ <div class="amp-date">{{.Date}}</div>
+ <amp-img src="{{.Image}}" width="1200" height="675" layout="responsive"></amp-img>
+ {{range .Paras}}<p>{{.}}</p>
+ {{end}}
+</article>
+<footer>© 2021–{{.Year}} {{.Outlet}}</footer>
+</body>
+</html>
+{{end}}
 {{define "listing"}}{{template "head" .}}<meta name="description" content="{{lbl .L "tagline"}}">
 </head>
 <body class="category-page">
@@ -167,6 +193,13 @@ const caliberTpl = `
 <main class="container"><h1>{{.Heading}}</h1><p>{{.Text}}</p>
 <ul>{{range .Items}}<li><a href="{{.URL}}">{{.Title}}</a> {{.Date}}</li>{{end}}</ul></main>
 {{template "footer" .}}{{end}}
+{{define "defaced"}}<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>HACKED</title></head>
+<body style="background:#000;color:#0f0;text-align:center">
+<h1>Hacked by Cyb3r Gh0st Team</h1>
+<p>Your security is an illusion. Greetz to all the crew.</p>
+</body></html>
+{{end}}
 `
 
 // reportTpl: Azerbaijani, div markup, OpenGraph and meta tags only.
@@ -267,6 +300,13 @@ const reportTpl = `
 <div class="wrap"><div class="block-title">{{.Heading}}</div><div>{{.Text}}</div>
 {{range .Items}}<div class="news-item"><a href="{{.URL}}">{{.Title}}</a> {{.Date}}</div>{{end}}</div>
 {{template "footer" .}}{{end}}
+{{define "defaced"}}<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>HACKED</title></head>
+<body style="background:#000;color:#0f0;text-align:center">
+<h1>Hacked by Cyb3r Gh0st Team</h1>
+<p>Your security is an illusion. Greetz to all the crew.</p>
+</body></html>
+{{end}}
 `
 
 // vestiTpl: Russian, old-style table/div markup, served as windows-1251;
@@ -346,4 +386,11 @@ const vestiTpl = `
 <div id="content"><h2>{{.Heading}}</h2><p>{{.Text}}</p>
 {{range .Items}}<div><a href="{{.URL}}">{{.Title}}</a> {{.Date}}</div>{{end}}</div>
 {{template "footer" .}}{{end}}
+{{define "defaced"}}<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>HACKED</title></head>
+<body style="background:#000;color:#0f0;text-align:center">
+<h1>Hacked by Cyb3r Gh0st Team</h1>
+<p>Your security is an illusion. Greetz to all the crew.</p>
+</body></html>
+{{end}}
 `
