@@ -1,0 +1,128 @@
+package bleve
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"go.uber.org/zap/zaptest"
+
+	"github.com/newswatch/newswatch/article"
+	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/store/storetest"
+)
+
+func open(t *testing.T, dir string) *Index {
+	t.Helper()
+	x, err := Open(dir, Options{}, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return x
+}
+
+func TestConformance(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) store.Store { return open(t, t.TempDir()) })
+}
+
+func art(t *testing.T, url, lang, title, body string) article.Article {
+	t.Helper()
+	pub := time.Date(2025, 2, 21, 18, 17, 0, 0, time.FixedZone("", 4*3600))
+	a := article.Article{URL: url, Outlet: "report", Language: lang, Title: title, Body: body,
+		PublishedAt: &pub, FetchedAt: time.Date(2025, 2, 21, 15, 0, 0, 0, time.UTC)}
+	if err := a.Finalize(); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func count(t *testing.T, x *Index, q string) int64 {
+	t.Helper()
+	r, err := x.Search(context.Background(), store.Query{Text: q})
+	if err != nil {
+		t.Fatalf("Search(%q): %v", q, err)
+	}
+	return r.Total
+}
+
+func TestReopenKeepsEverything(t *testing.T) {
+	dir := t.TempDir()
+	x := open(t, dir)
+	a := art(t, "https://report.az/ru/a", "ru", "Переговоры в Баку", "Стороны договорились.")
+	b := a
+	b.Body = "Стороны договорились о встрече."
+	b.Version = 2
+	b.FetchedAt = a.FetchedAt.Add(time.Hour)
+	if err := b.Finalize(); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Put(context.Background(), []article.Article{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Close(); err != nil {
+		t.Fatal(err)
+	}
+	x = open(t, dir)
+	defer x.Close()
+	rec, err := x.Get(context.Background(), a.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Article.Body != b.Body || len(rec.Versions) != 2 {
+		t.Errorf("after reopen: %+v", rec)
+	}
+	if n := count(t, x, "встрече"); n != 1 {
+		t.Errorf("search after reopen: %d", n)
+	}
+	// Still idempotent after reopen.
+	if err := x.Put(context.Background(), []article.Article{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := x.Get(context.Background(), a.ID); len(rec.Versions) != 2 {
+		t.Errorf("versions after replay: %d", len(rec.Versions))
+	}
+}
+
+func TestStemming(t *testing.T) {
+	x := open(t, t.TempDir())
+	defer x.Close()
+	arts := []article.Article{
+		art(t, "https://x.az/ru", "ru", "Переговоры о поставках нефти", "Министры обсудили цены на нефть и газ."),
+		art(t, "https://x.az/en", "en", "Elections were held", "Voters elected a new parliament."),
+		art(t, "https://x.az/az", "az", "Seçkilər keçirildi", "Ölkədə seçki keçirildi."),
+	}
+	if err := x.Put(context.Background(), arts); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]int64{
+		"переговорах": 1, "нефтью": 1, "министра": 1, "поставка": 1,
+		"election": 1, "elect": 1, "voter": 1,
+		`"переговорах о поставках"`: 0, // phrases are exact
+		`"переговоры о поставках"`:  1,
+		"Seçkilər": 1, "seçki": 1,
+	} {
+		if n := count(t, x, q); n != want {
+			t.Errorf("%q: %d hits, want %d", q, n, want)
+		}
+	}
+}
+
+func TestFold(t *testing.T) {
+	for in, want := range map[string]string{
+		"İLHAM": "ilham", "IŞIQ": "işiq", "ışıq": "işiq", "Ёлка": "елка", "ƏLİYEV": "əliyev",
+		"i\u0307stanbul": "istanbul", "s\u0327": "ş", "Москва": "москва",
+	} {
+		if got := fold(in); got != want {
+			t.Errorf("fold(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestOptionsValidate(t *testing.T) {
+	if err := (Options{HighlightStyle: "neon"}).Validate(); err == nil {
+		t.Error("bad highlight style accepted")
+	}
+	if _, err := Open(t.TempDir(), Options{HighlightStyle: "neon"}, nil); err == nil {
+		t.Error("Open accepted a bad style")
+	}
+}
