@@ -1,0 +1,575 @@
+// Package dates finds the publication and modification dates of a news
+// page and parses date strings in Azerbaijani, Russian, English, Turkish and
+// the main Western European languages.
+//
+// Find looks at the sources of a page in order of trust — JSON-LD, meta
+// tags, <time> elements, the URL, visible text — and returns the first
+// plausible date with the name of its source. Dates without an offset are
+// taken in the outlet's time zone; future and pre-1995 dates are rejected.
+package dates
+
+import (
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// Sources reported in Result.Source.
+const (
+	SourceJSONLD = "jsonld"
+	SourceMeta   = "meta"
+	SourceTime   = "time"
+	SourceURL    = "url"
+	SourceText   = "text"
+)
+
+// Options tell Find about the page.
+type Options struct {
+	URL      string         // page URL (dates in the path are a source)
+	Location *time.Location // outlet time zone for dates without offset; nil means UTC
+	Now      time.Time      // fetch time: relative dates count back from it, later dates are rejected; zero means time.Now()
+}
+
+// Result is what Find found. Published and Modified are nil when not found.
+// Source names where Published came from (jsonld|meta|time|url|text), or
+// where Modified came from when only that was found; "" when neither.
+type Result struct {
+	Published, Modified *time.Time
+	Source              string
+}
+
+// Find returns the publication and modification dates of the page doc.
+func Find(doc *html.Node, opt Options) Result {
+	if opt.Location == nil {
+		opt.Location = time.UTC
+	}
+	if opt.Now.IsZero() {
+		opt.Now = time.Now()
+	}
+	f := finder{opt: opt}
+	f.walk(doc)
+
+	var res Result
+	pub, pubSrc := f.published()
+	if pub != nil {
+		res.Published, res.Source = pub, pubSrc
+	}
+	if mod, modSrc := f.modified(); mod != nil {
+		res.Modified = mod
+		if res.Source == "" {
+			res.Source = modSrc
+		}
+	}
+	if res.Published != nil && res.Modified != nil && res.Modified.Before(*res.Published) {
+		res.Modified = nil
+	}
+	return res
+}
+
+type finder struct {
+	opt Options
+
+	jsonld     []*html.Node
+	metas      []*html.Node
+	times      []*html.Node // <time> and elements with itemprop date*
+	h1         *html.Node
+	title      string
+	dateLike   []*html.Node // elements whose class/id says "date"
+	order      map[*html.Node]int
+	n          int
+	inArticle  map[*html.Node]bool
+	articleCnt int
+}
+
+func (f *finder) walk(n *html.Node) {
+	f.order = map[*html.Node]int{}
+	f.inArticle = map[*html.Node]bool{}
+	var rec func(n *html.Node, inArt, skip bool)
+	rec = func(n *html.Node, inArt, skip bool) {
+		if n.Type == html.ElementNode {
+			f.n++
+			f.order[n] = f.n
+			switch n.DataAtom {
+			case atom.Script:
+				if strings.Contains(strings.ToLower(attr(n, "type")), "ld+json") {
+					f.jsonld = append(f.jsonld, n)
+				}
+				return
+			case atom.Style, atom.Noscript, atom.Template, atom.Svg:
+				return
+			case atom.Meta:
+				f.metas = append(f.metas, n)
+			case atom.Title:
+				if f.title == "" {
+					f.title = text(n)
+				}
+			case atom.H1:
+				if f.h1 == nil && !skip {
+					f.h1 = n
+				}
+			case atom.Article:
+				inArt = true
+				f.articleCnt++
+			case atom.Footer, atom.Aside, atom.Nav:
+				skip = true
+			}
+			if n.DataAtom == atom.Time || strings.HasPrefix(strings.ToLower(attr(n, "itemprop")), "date") {
+				f.times = append(f.times, n)
+				f.inArticle[n] = inArt
+			}
+			if !skip && isDateLike(n) {
+				f.dateLike = append(f.dateLike, n)
+				f.inArticle[n] = inArt
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			rec(c, inArt, skip)
+		}
+	}
+	rec(n, false, false)
+}
+
+var reDateClass = regexp.MustCompile(`(?i)(^|[\s_-])(date|datum|fecha|data|time|timestamp|published|publish|pubdate|posted|post-?date|entry-date|dateline|byline|article-info|meta-date|news-date|created|datetime|tarix|zaman|vaxt|дата)`)
+
+func isDateLike(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.Html, atom.Body, atom.Head, atom.Script, atom.Style, atom.Input, atom.Select, atom.Option, atom.Form, atom.Img, atom.A:
+		return false
+	}
+	return reDateClass.MatchString(attr(n, "class")) || reDateClass.MatchString(attr(n, "id"))
+}
+
+// cand is a candidate date with a priority (lower is better).
+type cand struct {
+	t    time.Time
+	prio int
+}
+
+func best(cs []cand) *time.Time {
+	var b *cand
+	for i := range cs {
+		if b == nil || cs[i].prio < b.prio {
+			b = &cs[i]
+		}
+	}
+	if b == nil {
+		return nil
+	}
+	t := b.t
+	return &t
+}
+
+func (f *finder) parse(s string) (time.Time, bool) {
+	return ParseText(s, f.opt.Location, f.opt.Now)
+}
+
+func (f *finder) published() (*time.Time, string) {
+	if t := best(f.jsonLD("datePublished")); t != nil {
+		return t, SourceJSONLD
+	}
+	if t := best(f.meta(pubMeta)); t != nil {
+		return t, SourceMeta
+	}
+	if t := f.timeElems(false); t != nil {
+		return t, SourceTime
+	}
+	if t := f.fromURL(); t != nil {
+		return t, SourceURL
+	}
+	if t := f.visibleText(); t != nil {
+		return t, SourceText
+	}
+	return nil, ""
+}
+
+func (f *finder) modified() (*time.Time, string) {
+	if t := best(f.jsonLD("dateModified")); t != nil {
+		return t, SourceJSONLD
+	}
+	if t := best(f.meta(modMeta)); t != nil {
+		return t, SourceMeta
+	}
+	if t := f.timeElems(true); t != nil {
+		return t, SourceTime
+	}
+	return nil, ""
+}
+
+// ---- JSON-LD ----
+
+var articleTypes = map[string]int{
+	"newsarticle": 0, "article": 0, "blogposting": 0, "reportagenews": 0, "analysisnewsarticle": 0,
+	"opinionnewsarticle": 0, "backgroundnewsarticle": 0, "reviewnewsarticle": 0, "liveblogposting": 0,
+	"techarticle": 0, "scholarlyarticle": 0, "report": 0, "socialmediaposting": 0, "posting": 0,
+	"videoobject": 1, "webpage": 1, "itempage": 1, "creativework": 1, "medicalwebpage": 1, "aboutpage": 2,
+	"event": 3, "product": 3, "organization": 3, "person": 3, "website": 3,
+}
+
+func (f *finder) jsonLD(key string) []cand {
+	var out []cand
+	for i, s := range f.jsonld {
+		raw := text(s)
+		var v any
+		if err := json.Unmarshal([]byte(strings.TrimSpace(raw)), &v); err != nil {
+			// Broken JSON-LD is common; fall back to the key's first string value.
+			re := regexp.MustCompile(`"` + key + `"\s*:\s*"([^"]{6,60})"`)
+			if m := re.FindStringSubmatch(raw); m != nil {
+				if t, ok := f.parse(m[1]); ok {
+					out = append(out, cand{t, 50 + i})
+				}
+			}
+			continue
+		}
+		f.walkJSON(v, key, 0, i, &out)
+	}
+	return out
+}
+
+func (f *finder) walkJSON(v any, key string, depth, script int, out *[]cand) {
+	if depth > 12 {
+		return
+	}
+	switch x := v.(type) {
+	case []any:
+		for _, e := range x {
+			f.walkJSON(e, key, depth+1, script, out)
+		}
+	case map[string]any:
+		if val, ok := x[key]; ok {
+			rank := 2
+			for _, ty := range jsonTypes(x["@type"]) {
+				if r, ok := articleTypes[strings.ToLower(ty)]; ok && r < rank || !ok && strings.HasSuffix(strings.ToLower(ty), "article") {
+					if !ok {
+						r = 0
+					}
+					rank = r
+				}
+			}
+			for _, s := range jsonStrings(val) {
+				if t, ok := f.parse(s); ok {
+					*out = append(*out, cand{t, rank*100 + depth*10 + script})
+					break
+				}
+			}
+		}
+		for k, e := range x {
+			switch k {
+			case "itemListElement", "relatedLink", "isPartOf", "publisher", "author", "mentions", "about":
+				// other works nested in the page's graph are not this page
+				continue
+			}
+			if _, ok := e.(string); !ok {
+				f.walkJSON(e, key, depth+1, script, out)
+			}
+		}
+	}
+}
+
+func jsonTypes(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case []any:
+		var out []string
+		for _, e := range x {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func jsonStrings(v any) []string {
+	switch x := v.(type) {
+	case string:
+		return []string{x}
+	case float64:
+		return []string{strconv.FormatInt(int64(x), 10)}
+	case []any:
+		var out []string
+		for _, e := range x {
+			out = append(out, jsonStrings(e)...)
+		}
+		return out
+	case map[string]any:
+		if s, ok := x["@value"].(string); ok {
+			return []string{s}
+		}
+	}
+	return nil
+}
+
+// ---- meta ----
+
+// Meta names (property, name, itemprop or http-equiv, lowercased) with their
+// priority.
+var pubMeta = map[string]int{
+	"article:published_time": 0, "og:article:published_time": 0, "article:published": 1,
+	"og:published_time": 1, "published_time": 1, "datepublished": 1, "date_published": 2,
+	"article.published": 2, "parsely-pub-date": 2, "sailthru.date": 3, "pubdate": 3,
+	"publishdate": 3, "publish-date": 3, "publish_date": 3, "publication_date": 3,
+	"publication-date": 3, "article_date_original": 3, "originalpublicationdate": 3,
+	"cxenseparse:recs:publishtime": 3, "rnews:datepublished": 3, "article:post_date": 3,
+	"dc.date.issued": 4, "dcterms.issued": 4, "dc.date.created": 4, "dcterms.created": 4,
+	"dc.created": 4, "citation_publication_date": 4, "citation_online_date": 4,
+	"citation_date": 5, "datecreated": 5, "created": 6, "creation_date": 6, "og:pubdate": 4,
+	"bt:pubdate": 4, "release_date": 6, "displaydate": 5, "dc.date": 6, "dcterms.date": 6,
+	"date": 7, "pdate": 7, "ptime": 7, "timestamp": 8, "parsely-page": 2,
+}
+
+var modMeta = map[string]int{
+	"article:modified_time": 0, "og:article:modified_time": 0, "article:modified": 1,
+	"og:updated_time": 1, "datemodified": 1, "modified_time": 2, "dc.date.modified": 3,
+	"dcterms.modified": 3, "last-modified": 4, "lastmod": 4, "revised": 5, "modified": 5,
+	"updated_time": 2, "article:updated_time": 1,
+}
+
+func (f *finder) meta(names map[string]int) []cand {
+	var out []cand
+	for _, m := range f.metas {
+		content := strings.TrimSpace(attr(m, "content"))
+		if content == "" {
+			content = strings.TrimSpace(attr(m, "datetime"))
+		}
+		if content == "" {
+			continue
+		}
+		for _, a := range []string{"property", "name", "itemprop", "http-equiv"} {
+			key := strings.ToLower(strings.TrimSpace(attr(m, a)))
+			prio, ok := names[key]
+			if !ok {
+				continue
+			}
+			if key == "parsely-page" {
+				var pp struct {
+					PubDate string `json:"pub_date"`
+				}
+				if json.Unmarshal([]byte(content), &pp) != nil {
+					continue
+				}
+				content = pp.PubDate
+			}
+			if t, ok := f.parse(content); ok {
+				out = append(out, cand{t, prio})
+			}
+			break
+		}
+	}
+	return out
+}
+
+// ---- <time> and itemprop ----
+
+var reModClass = regexp.MustCompile(`(?i)updated|modified|changed|edit`)
+var rePubClass = regexp.MustCompile(`(?i)publish|pubdate|entry-date|post-date|posted|created`)
+
+func (f *finder) timeElems(modified bool) *time.Time {
+	var cs []cand
+	for _, n := range f.times {
+		ip := strings.ToLower(attr(n, "itemprop"))
+		cls := attr(n, "class") + " " + attr(n, "id")
+		isMod := ip == "datemodified" || (ip == "" && reModClass.MatchString(cls))
+		if ip != "" && ip != "datepublished" && ip != "datecreated" && ip != "datemodified" {
+			continue
+		}
+		if isMod != modified {
+			continue
+		}
+		val := attr(n, "datetime")
+		if val == "" {
+			val = attr(n, "content")
+		}
+		if val == "" {
+			val = text(n)
+		}
+		t, ok := f.parse(val)
+		if !ok {
+			continue
+		}
+		prio := 30
+		switch {
+		case ip == "datepublished" || ip == "datemodified" || hasAttr(n, "pubdate"):
+			prio = 0
+		case rePubClass.MatchString(cls):
+			prio = 10
+		case f.inArticle[n] || f.near(n):
+			prio = 20
+		}
+		if prio == 30 && f.articleCnt > 0 {
+			continue // a <time> outside the article is probably about another story
+		}
+		cs = append(cs, cand{t, prio*100000 + f.order[n]})
+	}
+	return best(cs)
+}
+
+// near reports whether n comes shortly after the page's h1.
+func (f *finder) near(n *html.Node) bool {
+	if f.h1 == nil {
+		return false
+	}
+	d := f.order[n] - f.order[f.h1]
+	return d > -40 && d < 80
+}
+
+// ---- URL ----
+
+var (
+	reURLYMD   = regexp.MustCompile(`(?:^|[/_-])((?:19|20)\d{2})[/_.-](0?[1-9]|1[0-2])[/_.-](0?[1-9]|[12]\d|3[01])(?:$|[/_.-])`)
+	reURLDMY   = regexp.MustCompile(`(?:^|[/_-])(0?[1-9]|[12]\d|3[01])[/_.-](0?[1-9]|1[0-2])[/_.-]((?:19|20)\d{2})(?:$|[/_.-])`)
+	reURLCompt = regexp.MustCompile(`(?:^|[^\d])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:$|[^\d])`)
+)
+
+func (f *finder) fromURL() *time.Time {
+	if f.opt.URL == "" {
+		return nil
+	}
+	u, err := url.Parse(f.opt.URL)
+	if err != nil {
+		return nil
+	}
+	p := u.Path
+	try := func(y, m, d string) *time.Time {
+		yi, _ := strconv.Atoi(y)
+		mi, _ := strconv.Atoi(m)
+		di, _ := strconv.Atoi(d)
+		if mi < 1 || mi > 12 || di < 1 || di > daysIn(time.Month(mi), yi) {
+			return nil
+		}
+		t := time.Date(yi, time.Month(mi), di, 0, 0, 0, 0, f.opt.Location)
+		if !plausible(t, f.opt.Now) {
+			return nil
+		}
+		return &t
+	}
+	if m := reURLYMD.FindStringSubmatch(p); m != nil {
+		if t := try(m[1], m[2], m[3]); t != nil {
+			return t
+		}
+	}
+	if m := reURLDMY.FindStringSubmatch(p); m != nil {
+		if t := try(m[3], m[2], m[1]); t != nil {
+			return t
+		}
+	}
+	if m := reURLCompt.FindStringSubmatch(p); m != nil {
+		if t := try(m[1], m[2], m[3]); t != nil {
+			return t
+		}
+	}
+	return nil
+}
+
+// ---- visible text ----
+
+func (f *finder) visibleText() *time.Time {
+	// Date-like elements, those in the article or near the title first.
+	var cs []cand
+	for _, n := range f.dateLike {
+		s := text(n)
+		if s == "" || len(s) > 200 {
+			continue
+		}
+		t, ok := f.parse(s)
+		if !ok {
+			continue
+		}
+		prio := 2
+		if f.near(n) {
+			prio = 0
+		} else if f.inArticle[n] {
+			prio = 1
+		}
+		cs = append(cs, cand{t, prio*100000 + f.order[n]})
+	}
+	if t := best(cs); t != nil {
+		return t
+	}
+	// Short text blocks right after the title.
+	if f.h1 != nil {
+		count := 0
+		for n := next(f.h1, true); n != nil && count < 60; n = next(n, false) {
+			if n.Type != html.TextNode {
+				continue
+			}
+			s := strings.TrimSpace(n.Data)
+			if s == "" {
+				continue
+			}
+			count++
+			if len(s) > 120 {
+				continue
+			}
+			if t, ok := f.parse(s); ok {
+				return &t
+			}
+		}
+	}
+	return nil
+}
+
+// next returns the node after n in document order, skipping n's subtree
+// when skipChildren is set, and never descending into script or style.
+func next(n *html.Node, skipChildren bool) *html.Node {
+	if !skipChildren && n.FirstChild != nil && n.DataAtom != atom.Script && n.DataAtom != atom.Style {
+		return n.FirstChild
+	}
+	for ; n != nil; n = n.Parent {
+		if n.NextSibling != nil {
+			return n.NextSibling
+		}
+	}
+	return nil
+}
+
+// ---- helpers ----
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// text returns the text content of n with whitespace collapsed.
+func text(n *html.Node) string {
+	var b strings.Builder
+	var rec func(*html.Node)
+	rec = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+			b.WriteByte(' ')
+			return
+		}
+		if n.Type == html.ElementNode && (n.DataAtom == atom.Style) {
+			return
+		}
+		for c := n.FirstChild; c != nil && b.Len() < 4096; c = c.NextSibling {
+			rec(c)
+		}
+	}
+	rec(n)
+	if n.DataAtom == atom.Script {
+		return strings.TrimSpace(b.String())
+	}
+	return strings.Join(strings.Fields(b.String()), " ")
+}
