@@ -53,6 +53,15 @@ type Config struct {
 	// SitemapChunk is the number of URLs per child sitemap (default 50).
 	// Odd-numbered chunks are served gzipped (.xml.gz).
 	SitemapChunk int
+	// Unpublished is how many of the newest articles start unpublished:
+	// their URLs answer 404 and no feed, sitemap or listing shows them until
+	// Site.Publish (or PublishEvery) publishes them, oldest first. Articles
+	// still counts them: after all are published the site has exactly
+	// Articles distinct article URLs. Default 0, at most Articles.
+	Unpublished int
+	// PublishEvery, when > 0, publishes one unpublished article at this
+	// interval while the site is started (a live news flow).
+	PublishEvery time.Duration
 	// Faults injects failures per outlet ID; outlets not listed behave.
 	// Faults can also be changed at run time with Site.SetFaults.
 	Faults map[string]Faults
@@ -87,6 +96,10 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: outlets %d < 0", ErrConfig, c.Outlets)
 	case c.Interval < 0:
 		return fmt.Errorf("%w: interval %s < 0", ErrConfig, c.Interval)
+	case c.Unpublished < 0 || c.Unpublished > c.Articles:
+		return fmt.Errorf("%w: unpublished %d outside [0, articles %d]", ErrConfig, c.Unpublished, c.Articles)
+	case c.PublishEvery < 0:
+		return fmt.Errorf("%w: publish interval %s < 0", ErrConfig, c.PublishEvery)
 	case c.PageSize < 0, c.FeedSize < 0, c.SitemapChunk < 0:
 		return fmt.Errorf("%w: page, feed and sitemap sizes must be >= 0", ErrConfig)
 	}

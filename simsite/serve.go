@@ -80,7 +80,7 @@ func (s *Site) route(o *outlet, f Faults, w http.ResponseWriter, r *http.Request
 	case p == "/" && f.Defaced:
 		s.page(o, base, w, r, http.StatusOK, "defaced", nil)
 	default:
-		if a := o.byPath[p]; a != nil {
+		if a := s.lookup(o, p); a != nil {
 			s.article(o, a, base, w, r, false)
 			return
 		}
@@ -88,7 +88,7 @@ func (s *Site) route(o *outlet, f Faults, w http.ResponseWriter, r *http.Request
 			s.listing(o, l, base, w, r)
 			return
 		}
-		if a := o.byPath[strings.TrimSuffix(p, "/amp")]; a != nil && o.tmpl == "caliber" {
+		if a := s.lookup(o, strings.TrimSuffix(p, "/amp")); a != nil && o.tmpl == "caliber" {
 			s.article(o, a, base, w, r, true)
 			return
 		}
@@ -98,7 +98,7 @@ func (s *Site) route(o *outlet, f Faults, w http.ResponseWriter, r *http.Request
 		if strings.HasSuffix(p, "/") {
 			alt = strings.TrimSuffix(p, "/")
 		}
-		if o.byPath[alt] != nil || o.byListing[alt] != nil {
+		if s.lookup(o, alt) != nil || o.byListing[alt] != nil {
 			if r.URL.RawQuery != "" {
 				alt += "?" + r.URL.RawQuery
 			}
@@ -198,7 +198,7 @@ type rssEncl struct {
 }
 
 func (s *Site) feed(o *outlet, base string, w http.ResponseWriter, r *http.Request) {
-	items := o.arts
+	items := s.shown(o.arts)
 	if len(items) > s.cfg.FeedSize {
 		items = items[:s.cfg.FeedSize]
 	}
@@ -274,10 +274,10 @@ type newsInfo struct {
 // pieces, so that old chunks stay stable as articles are added.
 func (s *Site) chunks(o *outlet) [][]*art {
 	var out [][]*art
-	n := len(o.arts)
-	for end := n; end > 0; end -= s.cfg.SitemapChunk {
+	arts := s.shown(o.arts)
+	for end := len(arts); end > 0; end -= s.cfg.SitemapChunk {
 		start := max(end-s.cfg.SitemapChunk, 0)
-		out = append(out, o.arts[start:end])
+		out = append(out, arts[start:end])
 	}
 	return out
 }
@@ -291,19 +291,21 @@ func chunkName(k int) string {
 
 func (s *Site) sitemapIndex(o *outlet, base string, w http.ResponseWriter, r *http.Request) {
 	idx := sitemapIndex{}
-	news := o.arts[:min(len(o.arts), s.cfg.FeedSize)]
+	arts := s.shown(o.arts)
+	news := arts[:min(len(arts), s.cfg.FeedSize)]
 	idx.Sitemaps = append(idx.Sitemaps, sitemapRef{Loc: base + "/sitemaps/news.xml", LastMod: isoOrEmpty(s.newest(news))})
 	for i, c := range s.chunks(o) {
 		idx.Sitemaps = append(idx.Sitemaps, sitemapRef{Loc: base + chunkName(i+1), LastMod: isoOrEmpty(s.newest(c))})
 	}
-	s.writeXML(w, r, idx, false, s.newest(o.arts))
+	s.writeXML(w, r, idx, false, s.newest(arts))
 }
 
 func (s *Site) sitemap(o *outlet, base string, w http.ResponseWriter, r *http.Request) {
 	p := r.URL.Path
 	if p == "/sitemaps/news.xml" {
 		us := urlset{News: "http://www.google.com/schemas/sitemap-news/0.9"}
-		items := o.arts[:min(len(o.arts), s.cfg.FeedSize)]
+		arts := s.shown(o.arts)
+		items := arts[:min(len(arts), s.cfg.FeedSize)]
 		for _, a := range items {
 			c := s.content(a)
 			ni := &newsInfo{Date: a.published.Format(time.RFC3339), Title: c.title}
@@ -435,15 +437,16 @@ func (s *Site) article(o *outlet, a *art, base string, w http.ResponseWriter, r 
 	}
 	// Related: the neighbours in the outlet's own order.
 	pos := 0
-	for i, x := range o.arts {
+	arts := s.shown(o.arts)
+	for i, x := range arts {
 		if x == a {
 			pos = i
 			break
 		}
 	}
 	for _, d := range []int{-2, -1, 1, 2, 3} {
-		if j := pos + d; j >= 0 && j < len(o.arts) {
-			p.Related = append(p.Related, s.itemOf(o.arts[j], base))
+		if j := pos + d; j >= 0 && j < len(arts) {
+			p.Related = append(p.Related, s.itemOf(arts[j], base))
 		}
 	}
 	if o.tmpl == "caliber" {
@@ -492,7 +495,8 @@ func (s *Site) listing(o *outlet, l *listing, base string, w http.ResponseWriter
 		}
 		page = n
 	}
-	pages := max(1, (len(l.items)+s.cfg.PageSize-1)/s.cfg.PageSize)
+	items := s.shown(l.items)
+	pages := max(1, (len(items)+s.cfg.PageSize-1)/s.cfg.PageSize)
 	if page > pages {
 		s.notFound(o, base, w, r)
 		return
@@ -509,7 +513,7 @@ func (s *Site) listing(o *outlet, l *listing, base string, w http.ResponseWriter
 		lp.chrome = s.chromeFor(o, base, l.path[1:], l.title, pageURL(page))
 	}
 	start := (page - 1) * s.cfg.PageSize
-	for _, a := range l.items[start:min(len(l.items), start+s.cfg.PageSize)] {
+	for _, a := range items[start:min(len(items), start+s.cfg.PageSize)] {
 		lp.Items = append(lp.Items, s.itemOf(a, base))
 	}
 	if page < pages {
@@ -529,7 +533,7 @@ func (s *Site) listing(o *outlet, l *listing, base string, w http.ResponseWriter
 func (s *Site) search(o *outlet, base string, w http.ResponseWriter, r *http.Request) {
 	q := strings.ToLower(r.URL.Query().Get("q") + r.URL.Query().Get("tag"))
 	sp := simplePage{Heading: labelsFor(o.lang).search + ": " + q}
-	for _, a := range o.arts {
+	for _, a := range s.shown(o.arts) {
 		if len(sp.Items) >= 20 {
 			break
 		}

@@ -579,3 +579,62 @@ func TestVariantsRedirectsAndDefacement(t *testing.T) {
 	}
 	mustOK(t, o.ListingURLs[1]) // the rest of the site still works
 }
+
+func TestPublish(t *testing.T) {
+	s, err := New(Config{Seed: 8, Articles: 30, Unpublished: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := func() []Article { // the ground truth once everything is out
+		s2, _ := New(Config{Seed: 8, Articles: 30})
+		for _, o := range s.Outlets() {
+			s2.SetBaseURL(o.ID, o.BaseURL)
+		}
+		return s2.Articles()
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	full := all()
+	if got := len(s.Articles()); got != 25 || s.Unpublished() != 5 {
+		t.Fatalf("published %d, unpublished %d", got, s.Unpublished())
+	}
+	hidden := full[4] // the oldest unpublished article
+	if r := get(t, hidden.URL); r.status != http.StatusNotFound {
+		t.Fatalf("unpublished article answers %d", r.status)
+	}
+	var o Outlet
+	for _, x := range s.Outlets() {
+		if x.ID == hidden.Outlet {
+			o = x
+		}
+	}
+	if strings.Contains(text(t, mustOK(t, o.FeedURLs[0])), hidden.URL) {
+		t.Fatal("unpublished article in the feed")
+	}
+	got := s.Publish(1)
+	if len(got) != 1 || got[0].URL != hidden.URL {
+		t.Fatalf("publish(1) = %+v, want %s", got, hidden.URL)
+	}
+	mustOK(t, hidden.URL)
+	if !strings.Contains(text(t, mustOK(t, o.FeedURLs[0])), hidden.URL) ||
+		!strings.Contains(text(t, mustOK(t, o.ListingURLs[0])), hidden.URL) {
+		t.Fatal("published article missing from feed or home page")
+	}
+	if got := s.Publish(10); len(got) != 4 || s.Unpublished() != 0 || len(s.Articles()) != 30 {
+		t.Fatalf("publish(10) gave %d, %d left", len(got), s.Unpublished())
+	}
+	if _, err := New(Config{Articles: 3, Unpublished: 4}); !errors.Is(err, ErrConfig) {
+		t.Fatalf("unpublished > articles: %v", err)
+	}
+
+	live := startSite(t, Config{Seed: 8, Articles: 6, Unpublished: 3, PublishEvery: 10 * time.Millisecond})
+	deadline := time.Now().Add(3 * time.Second)
+	for live.Unpublished() > 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if live.Unpublished() != 0 {
+		t.Fatal("PublishEvery did not publish everything")
+	}
+}

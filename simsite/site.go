@@ -31,6 +31,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -147,8 +148,11 @@ type Site struct {
 	faults   map[string]Faults
 	attempts map[string]int // outlet+path -> requests so far
 	hits     map[string]int // outlet+path -> requests so far (no query)
+	hidden   int            // articles with idx < hidden are not published yet
 	servers  []*http.Server
 	started  bool
+	stop     chan struct{} // closed by Close; stops the publisher
+	done     chan struct{} // closed when the publisher has stopped
 }
 
 // New builds the site's content. It does not listen yet: call Start, or use
@@ -170,6 +174,7 @@ func New(cfg Config) (*Site, error) {
 	for id, f := range cfg.Faults {
 		s.faults[id] = f
 	}
+	s.hidden = cfg.Unpublished
 	for i := 0; i < cfg.Outlets; i++ {
 		o := newOutlet(i)
 		s.outlets = append(s.outlets, o)
@@ -368,7 +373,77 @@ func (s *Site) Start() error {
 		go srv.Serve(lns[i]) //nolint:errcheck // returns ErrServerClosed on Close
 	}
 	s.started = true
+	s.stop, s.done = make(chan struct{}), make(chan struct{})
+	go s.publisher(s.stop, s.done)
 	return nil
+}
+
+// publisher publishes one article every Config.PublishEvery until stop.
+func (s *Site) publisher(stop, done chan struct{}) {
+	defer close(done)
+	if s.cfg.PublishEvery <= 0 {
+		return
+	}
+	t := time.NewTicker(s.cfg.PublishEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+			if len(s.Publish(1)) == 0 {
+				return
+			}
+		}
+	}
+}
+
+// Publish makes the next n unpublished articles (Config.Unpublished)
+// visible, oldest first, and returns them. Their pages, feed items,
+// sitemap entries and listing entries appear at once.
+func (s *Site) Publish(n int) []Article {
+	s.mu.Lock()
+	old := s.hidden
+	s.hidden = max(0, old-max(n, 0))
+	now := s.hidden
+	s.mu.Unlock()
+	var out []Article
+	for idx := old - 1; idx >= now; idx-- {
+		a := s.arts[idx]
+		out = append(out, s.truth(a, s.baseOf(a.o, nil)))
+	}
+	return out
+}
+
+// Unpublished returns how many articles are not published yet.
+func (s *Site) Unpublished() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hidden
+}
+
+// shown returns the published tail of list (newest first, so unpublished
+// articles, the newest, form its head).
+func (s *Site) shown(list []*art) []*art {
+	s.mu.Lock()
+	h := s.hidden
+	s.mu.Unlock()
+	i := sort.Search(len(list), func(i int) bool { return list[i].idx >= h })
+	return list[i:]
+}
+
+// lookup returns the published article at path, or nil.
+func (s *Site) lookup(o *outlet, path string) *art {
+	a := o.byPath[path]
+	if a == nil {
+		return nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a.idx < s.hidden {
+		return nil
+	}
+	return a
 }
 
 // Close stops every listener and waits for in-flight requests for up to
@@ -377,8 +452,14 @@ func (s *Site) Close() error {
 	s.mu.Lock()
 	servers := s.servers
 	s.servers = nil
+	stop, done := s.stop, s.done
+	s.stop, s.done = nil, nil
 	s.started = false
 	s.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		<-done
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var errs []error
@@ -499,11 +580,12 @@ func (s *Site) Outlets() []Outlet {
 	return out
 }
 
-// Articles returns the ground truth of every article, newest first, in
-// their current versions.
+// Articles returns the ground truth of every published article, newest
+// first, in their current versions.
 func (s *Site) Articles() []Article {
-	out := make([]Article, 0, len(s.arts))
-	for _, a := range s.arts {
+	arts := s.shown(s.arts)
+	out := make([]Article, 0, len(arts))
+	for _, a := range arts {
 		out = append(out, s.truth(a, s.baseOf(a.o, nil)))
 	}
 	return out
@@ -518,7 +600,7 @@ func (s *Site) Edit(rawURL string) (Article, error) {
 		return Article{}, fmt.Errorf("%w: %q: %w", ErrUnknownArticle, rawURL, err)
 	}
 	for _, o := range s.outlets {
-		if a := o.byPath[u.Path]; a != nil {
+		if a := s.lookup(o, u.Path); a != nil {
 			base := s.baseOf(o, nil)
 			if base != "" && !strings.EqualFold(base, u.Scheme+"://"+u.Host) {
 				continue
