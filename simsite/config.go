@@ -85,6 +85,11 @@ type Faults struct {
 	// Defaced replaces the home page with a defacement notice (status 200,
 	// no article links), as after a break-in.
 	Defaced bool
+	// Redesign switches the outlet to a "new layout": every CSS class is
+	// renamed and structured dates (JSON-LD, article:published_time) are
+	// dropped, leaving only the visible date; Articles reports DateSource
+	// "text" for its articles meanwhile.
+	Redesign bool
 }
 
 // Validate reports whether the config can be used.

@@ -13,6 +13,7 @@ import (
 	"image/jpeg"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -561,10 +562,14 @@ func (s *Site) page(o *outlet, base string, w http.ResponseWriter, r *http.Reque
 		http.Error(w, "template: "+err.Error(), http.StatusInternalServerError)
 		return
 	}
-	body := buf.Bytes()
+	page := buf.String()
+	if s.faultsOf(o).Redesign {
+		page = redesign(page)
+	}
+	body := []byte(page)
 	ctype := "text/html; charset=utf-8"
 	if o.charset == "windows-1251" {
-		body = encode1251(buf.String())
+		body = encode1251(page)
 		ctype = "text/html; charset=windows-1251"
 	}
 	if status != http.StatusOK {
@@ -578,6 +583,29 @@ func (s *Site) page(o *outlet, base string, w http.ResponseWriter, r *http.Reque
 		mod, _ = time.Parse(time.RFC3339, ap.ModISO)
 	}
 	serve(w, r, ctype, body, mod)
+}
+
+var (
+	jsonLDRE    = regexp.MustCompile(`(?s)<script type="application/ld\+json">.*?</script>\n?`)
+	metaDateRE  = regexp.MustCompile(`<meta property="article:(?:published|modified)_time"[^>]*>\n?`)
+	classAttrRE = regexp.MustCompile(`class="([^"]*)"`)
+)
+
+// redesign turns a page into the outlet's "new layout": every CSS class
+// renamed and the structured dates (JSON-LD, article:published_time) gone,
+// so selector overrides break and only the visible date is left.
+func redesign(page string) string {
+	page = jsonLDRE.ReplaceAllString(page, "")
+	page = metaDateRE.ReplaceAllString(page, "")
+	return classAttrRE.ReplaceAllStringFunc(page, func(m string) string {
+		var out []string
+		for _, c := range strings.Fields(m[len(`class="`) : len(m)-1]) {
+			h := fnv.New32a()
+			h.Write([]byte(c))
+			out = append(out, "nx-"+strconv.FormatUint(uint64(h.Sum32()), 36))
+		}
+		return `class="` + strings.Join(out, " ") + `"`
+	})
 }
 
 // encode1251 encodes s as windows-1251; runes the code page lacks become

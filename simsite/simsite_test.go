@@ -638,3 +638,24 @@ func TestPublish(t *testing.T) {
 		t.Fatal("PublishEvery did not publish everything")
 	}
 }
+
+func TestRedesign(t *testing.T) {
+	s := startSite(t, Config{Seed: 4, Articles: 3, Faults: map[string]Faults{"caliber": {Redesign: true}}})
+	a := s.Articles()[0]
+	page := string(mustOK(t, a.URL).body)
+	if strings.Contains(page, "application/ld+json") || strings.Contains(page, `class="post__title"`) {
+		t.Fatal("redesigned page keeps JSON-LD or old classes")
+	}
+	if !strings.Contains(page, html.EscapeString(a.Title)) || !strings.Contains(page, langByCode(a.Language).formatDate(a.PublishedAt)) {
+		t.Fatal("redesigned page lost title or visible date")
+	}
+	if a.DateSource != "text" {
+		t.Fatalf("date source %q during redesign", a.DateSource)
+	}
+	if err := s.SetFaults("caliber", Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(mustOK(t, a.URL).body), "application/ld+json") || s.Articles()[0].DateSource != "jsonld" {
+		t.Fatal("old layout not restored")
+	}
+}

@@ -674,11 +674,15 @@ func (s *Site) content(a *art) content {
 
 func (s *Site) truth(a *art, base string) Article {
 	c := s.content(a)
+	ds := a.dateSource
+	if s.faultsOf(a.o).Redesign {
+		ds = "text"
+	}
 	return Article{
 		Outlet: a.o.id, URL: base + a.path, Title: c.title, Lead: c.lead,
 		Body: strings.Join(c.paras, "\n\n"), Authors: append([]string(nil), a.authors...),
 		Section: a.sec.names[a.l.code], Tags: append([]string(nil), a.tags...), Language: a.l.code,
-		PublishedAt: a.published, ModifiedAt: c.modified, DateSource: a.dateSource,
+		PublishedAt: a.published, ModifiedAt: c.modified, DateSource: ds,
 		Image: base + imagePath(a), Views: a.views, Version: c.version,
 	}
 }
@@ -706,6 +710,12 @@ func (s *Site) fault(o *outlet, r *http.Request) (Faults, bool) {
 	fmt.Fprintf(h, "%d|%s|%s|%d", s.cfg.Seed, key, r.URL.RawQuery, k)
 	x := float64(mix64(h.Sum64())>>11) / float64(1<<53)
 	return f, x < f.ErrorRate
+}
+
+func (s *Site) faultsOf(o *outlet) Faults {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.faults[o.id]
 }
 
 // mix64 is the SplitMix64 finaliser: FNV alone leaves the high bits of
