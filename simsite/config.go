@@ -62,6 +62,10 @@ type Config struct {
 	// PublishEvery, when > 0, publishes one unpublished article at this
 	// interval while the site is started (a live news flow).
 	PublishEvery time.Duration
+	// EditEvery, when > 0, edits one published article (as Site.Edit does)
+	// at this interval while the site is started, walking the articles in
+	// a seeded order.
+	EditEvery time.Duration
 	// Faults injects failures per outlet ID; outlets not listed behave.
 	// Faults can also be changed at run time with Site.SetFaults.
 	Faults map[string]Faults
@@ -103,8 +107,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("%w: interval %s < 0", ErrConfig, c.Interval)
 	case c.Unpublished < 0 || c.Unpublished > c.Articles:
 		return fmt.Errorf("%w: unpublished %d outside [0, articles %d]", ErrConfig, c.Unpublished, c.Articles)
-	case c.PublishEvery < 0:
-		return fmt.Errorf("%w: publish interval %s < 0", ErrConfig, c.PublishEvery)
+	case c.PublishEvery < 0 || c.EditEvery < 0:
+		return fmt.Errorf("%w: publish and edit intervals must be >= 0", ErrConfig)
 	case c.PageSize < 0, c.FeedSize < 0, c.SitemapChunk < 0:
 		return fmt.Errorf("%w: page, feed and sitemap sizes must be >= 0", ErrConfig)
 	}

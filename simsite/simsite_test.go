@@ -659,3 +659,21 @@ func TestRedesign(t *testing.T) {
 		t.Fatal("old layout not restored")
 	}
 }
+
+func TestEditEvery(t *testing.T) {
+	s := startSite(t, Config{Seed: 3, Articles: 6, EditEvery: 5 * time.Millisecond})
+	deadline := time.Now().Add(3 * time.Second)
+	for time.Now().Before(deadline) {
+		edited := 0
+		for _, a := range s.Articles() {
+			if a.Version > 1 {
+				edited++
+			}
+		}
+		if edited >= 3 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatal("EditEvery did not edit articles")
+}

@@ -378,21 +378,42 @@ func (s *Site) Start() error {
 	return nil
 }
 
-// publisher publishes one article every Config.PublishEvery until stop.
+// publisher publishes one article every Config.PublishEvery and edits one
+// every Config.EditEvery, until stop.
 func (s *Site) publisher(stop, done chan struct{}) {
 	defer close(done)
-	if s.cfg.PublishEvery <= 0 {
-		return
+	var pubC, editC <-chan time.Time
+	if s.cfg.PublishEvery > 0 && s.Unpublished() > 0 {
+		t := time.NewTicker(s.cfg.PublishEvery)
+		defer t.Stop()
+		pubC = t.C
 	}
-	t := time.NewTicker(s.cfg.PublishEvery)
-	defer t.Stop()
+	if s.cfg.EditEvery > 0 && len(s.arts) > 0 {
+		t := time.NewTicker(s.cfg.EditEvery)
+		defer t.Stop()
+		editC = t.C
+	}
+	// Edits walk the articles in a seeded order, skipping unpublished ones.
+	order := rand.New(rand.NewPCG(uint64(s.cfg.Seed), 0xed17)).Perm(len(s.arts))
+	next := 0
 	for {
 		select {
 		case <-stop:
 			return
-		case <-t.C:
+		case <-pubC:
 			if len(s.Publish(1)) == 0 {
-				return
+				pubC = nil
+			}
+		case <-editC:
+			for tries := 0; tries < len(order); tries++ {
+				a := s.arts[order[next%len(order)]]
+				next++
+				if s.lookup(a.o, a.path) != nil {
+					s.mu.Lock()
+					s.versions[a] = s.version(a) + 1
+					s.mu.Unlock()
+					break
+				}
 			}
 		}
 	}
