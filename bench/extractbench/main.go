@@ -22,6 +22,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
@@ -78,9 +79,23 @@ func main() {
 	rounds := flag.Int("bootstrap", 1000, "bootstrap resamples")
 	seed := flag.Uint64("seed", 1, "bootstrap random seed")
 	worst := flag.Int("worst", 0, "print the N worst pages of each extractor by F1")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "extractbench:", err)
+			os.Exit(1)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "extractbench:", err)
+			os.Exit(1)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if err := run(*dev, *jsonOut, *dump, *only, *rounds, *seed, *worst); err != nil {
 		fmt.Fprintln(os.Stderr, "extractbench:", err)
+		pprof.StopCPUProfile()
 		os.Exit(1)
 	}
 }

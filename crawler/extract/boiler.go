@@ -1,0 +1,204 @@
+package extract
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// boilerAttr matches class or id values of page furniture: share bars,
+// social links, related and recommended lists, newsletter and subscription
+// boxes, cookie banners, captions and photo credits, tag lists, comments,
+// author boxes, hover cards, counters and footers.
+var boilerAttr = regexp.MustCompile(`(?i)(^|[-_ ])(` +
+	`share|sharing|sharer|social|socials|addthis|sharethis|shareaholic|` +
+	`related|recommended|recommendations|more-stories|read-?more|read-?also|also-?read|see-?also|` +
+	`newsletter|subscribe|subscription|signup|sign-up|cookie|cookies|consent|gdpr|` +
+	`caption|captions|figcaption|credit|credits|photo-credit|image-credit|` +
+	`tags|tag-list|taglist|tagcloud|post-tags|article-tags|keywords|breadcrumb|breadcrumbs|` +
+	`comments?|comment-list|disqus|author-bio|author-box|about-author|bio-box|` +
+	`rollover|tooltip|popover|hovercard|modal|popup|` +
+	`views?-count|view-counter|counter|hit-counter|copy-link|copylink|link-copied|` +
+	`outbrain|taboola|trending|most-popular|most-read|popular-posts|` +
+	`sidebar|footer|site-footer|copyright|nav|navbar|navigation|menu|masthead|` +
+	`advert|advertisement|ads|ad-slot|promo|sponsored|app-badges?|app-store|download-app` +
+	`)($|[-_ ])`)
+
+// boilerRoles are ARIA landmarks outside an article's text.
+var boilerRoles = map[string]bool{
+	"navigation": true, "contentinfo": true, "banner": true, "complementary": true,
+	"search": true, "dialog": true, "alertdialog": true, "menu": true, "menubar": true,
+}
+
+// boilerTags are elements removed wherever they are.
+var boilerTags = map[atom.Atom]bool{
+	atom.Nav: true, atom.Footer: true, atom.Aside: true, atom.Figcaption: true,
+	atom.Form: true, atom.Button: true, atom.Noscript: true, atom.Iframe: true,
+	atom.Script: true, atom.Style: true, atom.Template: true, atom.Svg: true,
+	atom.Select: true, atom.Dialog: true,
+}
+
+// preClean removes page furniture from doc in place. An element found by its
+// class or id is only removed when it holds less than a third of the page's
+// text, so a wrapper whose name happens to match cannot take the article
+// with it.
+func preClean(doc *html.Node) {
+	total := textLen(doc)
+	var remove []*html.Node
+	var visit func(n *html.Node, depth int)
+	visit = func(n *html.Node, depth int) {
+		if depth > maxWalkDepth {
+			return
+		}
+		if n.Type == html.ElementNode {
+			if isBoiler(n, total) {
+				remove = append(remove, n)
+				return
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			visit(c, depth+1)
+		}
+	}
+	visit(doc, 0)
+	for _, n := range remove {
+		if n.Parent != nil {
+			n.Parent.RemoveChild(n)
+		}
+	}
+}
+
+func isBoiler(n *html.Node, total int) bool {
+	switch n.DataAtom {
+	case atom.Html, atom.Body, atom.Head, atom.Main, atom.Article:
+		return false
+	}
+	if boilerTags[n.DataAtom] {
+		// A <footer> or <aside> inside the article text sometimes holds
+		// real content; only drop them when they are small.
+		if n.DataAtom == atom.Footer || n.DataAtom == atom.Aside || n.DataAtom == atom.Form {
+			return textLen(n)*3 < total
+		}
+		return true
+	}
+	if hidden(n) {
+		return true
+	}
+	var attrs string
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "role":
+			if boilerRoles[strings.ToLower(a.Val)] {
+				return textLen(n)*3 < total
+			}
+		case "class", "id":
+			attrs += " " + a.Val
+		case "itemprop":
+			if a.Val == "articleBody" {
+				return false
+			}
+		}
+	}
+	if attrs == "" || !boilerAttr.MatchString(attrs) {
+		return false
+	}
+	if contentAttr.MatchString(attrs) && paraLen(n) >= 300 {
+		return false
+	}
+	return textLen(n)*3 < total
+}
+
+// contentAttr matches class or id values of article text containers; one
+// that also matches boilerAttr ("entry-content-read-more") is kept when it
+// holds paragraphs of text.
+var contentAttr = regexp.MustCompile(`(?i)(^|[-_ ])(content|article|body|entry|text|story|post|main)([-_ ]|$)`)
+
+// paraLen counts the letters inside <p> elements under n.
+func paraLen(n *html.Node) int {
+	total := 0
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if c.DataAtom == atom.P {
+			total += textLen(c)
+		} else {
+			total += paraLen(c)
+		}
+	}
+	return total
+}
+
+// textLen counts the letters and digits under n.
+func textLen(n *html.Node) int {
+	total := 0
+	var visit func(n *html.Node, depth int)
+	visit = func(n *html.Node, depth int) {
+		if depth > maxWalkDepth {
+			return
+		}
+		switch n.Type {
+		case html.TextNode:
+			total += letters(n.Data)
+			return
+		case html.ElementNode:
+			switch n.DataAtom {
+			case atom.Script, atom.Style, atom.Noscript, atom.Template:
+				return
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			visit(c, depth+1)
+		}
+	}
+	visit(n, 0)
+	return total
+}
+
+// junkLine matches short lines that are never article text: calls to share,
+// follow, subscribe or read more, cookie notices, view counters, copy-link
+// notices and copyright lines, in English, Russian, Azerbaijani and Turkish.
+var junkLine = regexp.MustCompile(`(?i)^(` +
+	`(related( stories| articles| news| content| coverage| links)?|read more|read also|also read|read next|see also|more|more stories|more news|recommended|you may also like|you might also like|more from .{1,40}|more on this( story)?|most read|trending( now)?|don'?t miss|leggi anche|lees ook|lesen sie auch|читайте также|читайте еще|по теме|смотрите также|oxşar xəbərlər|digər xəbərlər|həmçinin oxuyun|ilgili haberler|bunlar da ilginizi çekebilir)\s*(:.{0,200}|\.{3}|…)?` +
+	`|.{0,120}\b(follow (us|him|her|them|me)\b|follow @\w+|follow .{1,40} on (twitter|facebook|instagram)|sign up (for|to) (our|the|free)|subscribe (to our|to the|now|today|here)|our newsletters?|click here|get the .{0,30}app\b|download (the|our) .{0,20}app\b|like this story|share (it|this (story|article))|all rights reserved|this (web)?site uses cookies|we use cookies|accept cookies|cookie policy|подписывайтесь|подпишитесь на|все права защищены|при цитировании|bütün hüquqlar qorunur|abunə olun|tüm hakları saklıdır).{0,160}` +
+	`|(views?|baxış|baxılıb|baxış sayı|просмотр(ов|ы)?|görüntülenme|okunma)\s*:?\s*[\d\s.,]+` +
+	`|[\d\s.,]+\s*(views?|baxış|просмотр(ов|а)?)` +
+	`|(©|\(c\)|copyright).{0,160}` +
+	`|(link copied|ссылка скопирована|link kopyalandı|keçid kopyalandı)\.?!?` +
+	`|(share|tweet|email|print|facebook|twitter|whatsapp|telegram|vk|ok|linkedin|pinterest|reddit|copy link|поделиться|paylaş)(\s*[|/·•,]?\s*(share|tweet|email|print|facebook|twitter|whatsapp|telegram|vk|ok|linkedin|pinterest|reddit|copy link|поделиться|paylaş))*:?` +
+	`)$`)
+
+// filterParas drops boilerplate paragraphs: a repeat of the title at the
+// top, short calls to action, link lists and counters.
+func filterParas(ps []para, title string) []para {
+	out := make([]para, 0, len(ps))
+	normTitle := normKey(title)
+	for i, p := range ps {
+		words := len(strings.Fields(p.Text))
+		if i < 3 && normTitle != "" && normKey(p.Text) == normTitle {
+			continue
+		}
+		if words <= 40 && junkLine.MatchString(p.Text) {
+			continue
+		}
+		if words <= 12 && p.linkDensity() > 0.8 && !strings.HasPrefix(p.Block, "h") {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// normKey folds case and punctuation for comparing short texts.
+func normKey(s string) string {
+	var b strings.Builder
+	for _, c := range strings.ToLower(s) {
+		if unicode.IsLetter(c) || unicode.IsNumber(c) {
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
+}

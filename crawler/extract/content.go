@@ -1,0 +1,168 @@
+package extract
+
+import (
+	"net/url"
+	"strings"
+	"unicode"
+
+	readability "codeberg.org/readeck/go-readability/v2"
+	trafilatura "github.com/markusmobius/go-trafilatura"
+	"golang.org/x/net/html"
+)
+
+// candidates runs go-trafilatura (no fallback, no date search: we do both
+// ourselves) and readeck go-readability on the page and returns each one's
+// paragraphs.
+func candidates(doc *html.Node, pageURL *url.URL) (traf []string, read []para) {
+	opts := trafilatura.Options{
+		OriginalURL:     pageURL,
+		ExcludeComments: true,
+		HtmlDateMode:    trafilatura.Disabled,
+	}
+	if res, err := trafilatura.ExtractDocument(doc, opts); err == nil && res.ContentNode != nil {
+		traf = blockText(res.ContentNode)
+	}
+	if art, err := readability.FromDocument(doc, pageURL); err == nil && art.Node != nil {
+		read = blocks(art.Node)
+	}
+	return traf, read
+}
+
+// tokens returns the runs of letters, digits and '_' of s.
+func tokens(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return !(r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r))
+	})
+}
+
+// shingleSet is the set of 3-grams of the tokens of a text.
+type shingleSet map[string]struct{}
+
+func newShingleSet(paras []string) shingleSet {
+	s := make(shingleSet)
+	for _, p := range paras {
+		s.add(tokens(p))
+	}
+	return s
+}
+
+const shingleN = 3
+
+func (s shingleSet) add(t []string) {
+	if len(t) < shingleN {
+		if len(t) > 0 {
+			s[strings.Join(t, " ")] = struct{}{}
+		}
+		return
+	}
+	for i := 0; i+shingleN <= len(t); i++ {
+		s[strings.Join(t[i:i+shingleN], " ")] = struct{}{}
+	}
+}
+
+// coverage is the share of the shingles of toks found in s.
+func (s shingleSet) coverage(t []string) float64 {
+	if len(t) == 0 {
+		return 1
+	}
+	if len(t) < shingleN {
+		if _, ok := s[strings.Join(t, " ")]; ok {
+			return 1
+		}
+		return 0
+	}
+	hit, all := 0, 0
+	for i := 0; i+shingleN <= len(t); i++ {
+		all++
+		if _, ok := s[strings.Join(t[i:i+shingleN], " ")]; ok {
+			hit++
+		}
+	}
+	return float64(hit) / float64(all)
+}
+
+// combine merges the two candidates' paragraphs.
+func combine(traf []string, read []para) []para {
+	if len(read) == 0 {
+		out := make([]para, len(traf))
+		for i, t := range traf {
+			out[i] = para{Text: t, Chars: letters(t)}
+		}
+		return out
+	}
+	if len(traf) == 0 {
+		return read
+	}
+	ts := newShingleSet(traf)
+	var out []para
+	for _, p := range read {
+		t := tokens(p.Text)
+		if ts.coverage(t) >= 0.5 || len(t) >= 25 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// mainText extracts the article text of doc as paragraphs.
+func mainText(doc *html.Node, pageURL *url.URL, title string) (paras, links []string) {
+	work := cloneNode(doc)
+	preClean(work)
+	traf, read := candidates(work, pageURL)
+	ps := filterParas(combine(traf, read), title)
+	paras = make([]string, len(ps))
+	for i, p := range ps {
+		paras[i] = p.Text
+		links = append(links, p.Links...)
+	}
+	return paras, links
+}
+
+// shareHosts are link targets that share the page rather than cite anything.
+var shareHosts = []string{
+	"facebook.com/sharer", "facebook.com/share.php", "twitter.com/intent", "twitter.com/share",
+	"x.com/intent", "linkedin.com/share", "pinterest.com/pin/create", "vk.com/share",
+	"connect.ok.ru", "t.me/share", "telegram.me/share", "wa.me/", "api.whatsapp.com/send",
+	"reddit.com/submit", "plus.google.com/share", "getpocket.com/save", "mail.google.com",
+}
+
+// outboundLinks resolves hrefs against the page URL and keeps http(s) links
+// to other pages, without share endpoints or the page itself, deduplicated.
+func outboundLinks(hrefs []string, pageURL *url.URL, limit int) []string {
+	self := ""
+	if pageURL != nil {
+		u := *pageURL
+		u.Fragment = ""
+		self = u.String()
+	}
+	seen := map[string]bool{}
+	var out []string
+	for _, h := range hrefs {
+		abs := absURL(pageURL, h)
+		if abs == "" {
+			continue
+		}
+		if i := strings.IndexByte(abs, '#'); i >= 0 {
+			abs = abs[:i]
+		}
+		if abs == self || seen[abs] {
+			continue
+		}
+		share := false
+		for _, s := range shareHosts {
+			if strings.Contains(abs, s) {
+				share = true
+				break
+			}
+		}
+		if share {
+			continue
+		}
+		seen[abs] = true
+		out = append(out, abs)
+		if len(out) == limit {
+			break
+		}
+	}
+	return out
+}
