@@ -142,6 +142,14 @@ func fixtures(t testing.TB) *fixture {
 	return f
 }
 
+// Fixtures returns the hand-made articles the suite searches: Azerbaijani,
+// Russian and English articles from several outlets, sections and authors,
+// published between 17 and 22 February 2025 (Baku time). Other packages'
+// tests (the API's) may use them.
+func Fixtures(t testing.TB) []article.Article {
+	return fixtures(t).arts
+}
+
 func put(t *testing.T, s store.Store, arts ...article.Article) {
 	t.Helper()
 	if err := s.Put(context.Background(), arts); err != nil {
