@@ -140,11 +140,7 @@ func (s *Site) robots(o *outlet, base string, w http.ResponseWriter, r *http.Req
 func (s *Site) newest(as []*art) time.Time {
 	var t time.Time
 	for _, a := range as {
-		m := a.published
-		if v := s.versionOf(a); v > 1 {
-			m = a.published.Add(time.Duration(v-1) * 97 * time.Minute)
-		}
-		if m.After(t) {
+		if m := modifiedAt(a, s.versionOf(a)); m.After(t) {
 			t = m
 		}
 	}
