@@ -1,0 +1,602 @@
+package crawler
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/gocolly/colly/v2"
+	"github.com/mmcdole/gofeed"
+	"github.com/temoto/robotstxt"
+	"go.uber.org/zap"
+	"golang.org/x/net/html/charset"
+
+	"github.com/newswatch/newswatch/article"
+	"github.com/newswatch/newswatch/crawler/extract"
+)
+
+// Kinds of documents a pass fetches, kept in the colly request context.
+const (
+	kindRobots  = "robots"
+	kindFeed    = "feed"
+	kindSitemap = "sitemap"
+	kindListing = "listing"
+	kindArticle = "article"
+)
+
+// colly context keys.
+const (
+	ctxKind    = "kind"
+	ctxRoot    = "root"    // listing start URL a listing page belongs to
+	ctxAttempt = "attempt" // retries done so far
+)
+
+// pass is one discovery and fetch pass over one outlet.
+type pass struct {
+	c      *Crawler
+	o      *outlet
+	ctx    context.Context
+	col    *colly.Collector
+	log    *zap.Logger
+	cutoff time.Time // entries dated before are skipped; zero: none
+
+	maxArticles, maxListing, maxSitemaps int
+
+	requests atomic.Int64
+
+	mu        sync.Mutex
+	stats     Stats
+	seen      map[string]bool      // canonical article URLs queued
+	published map[string]bool      // article IDs published
+	hints     map[string]time.Time // canonical URL -> feed/sitemap publication date
+	listings  map[string]int       // listing root -> pages queued
+	articles  int                  // article pages queued
+	sitemaps  int                  // sitemaps queued
+}
+
+func (c *Crawler) pass(ctx context.Context, o *outlet, opts PassOptions) Stats {
+	cfg := o.cfg
+	p := &pass{
+		c: c, o: o, ctx: ctx, log: o.log,
+		maxArticles: cfg.Limits.MaxArticles, maxListing: cfg.Limits.MaxListingPages, maxSitemaps: cfg.Limits.MaxSitemaps,
+		stats:     Stats{Outlet: cfg.ID, Started: time.Now(), Errors: map[string]int{}},
+		seen:      map[string]bool{},
+		published: map[string]bool{},
+		hints:     map[string]time.Time{},
+		listings:  map[string]int{},
+	}
+	if opts.MaxArticles > 0 {
+		p.maxArticles = opts.MaxArticles
+	}
+	if opts.MaxListingPages > 0 {
+		p.maxListing = opts.MaxListingPages
+	}
+	if cfg.Limits.MaxAge > 0 {
+		p.cutoff = p.stats.Started.Add(-cfg.Limits.MaxAge)
+	}
+	if opts.Since.After(p.cutoff) {
+		p.cutoff = opts.Since
+	}
+	if err := p.setup(); err != nil {
+		p.count("request", 1)
+		p.log.Error("collector setup", zap.Error(err))
+	} else {
+		p.seed()
+		p.col.Wait()
+	}
+	p.mu.Lock()
+	st := p.stats
+	p.mu.Unlock()
+	st.Requests = int(p.requests.Load())
+	st.Duration = time.Since(st.Started)
+	st = st.clone()
+	if ctx.Err() != nil {
+		p.log.Info("pass stopped", st.zapFields()...)
+	} else {
+		p.log.Info("pass done", st.zapFields()...)
+	}
+	c.mu.Lock()
+	c.last[cfg.ID] = st
+	c.mu.Unlock()
+	if c.onPass != nil {
+		c.onPass(st.clone())
+	}
+	return st
+}
+
+// setup builds the pass's collector.
+func (p *pass) setup() error {
+	cfg := p.o.cfg
+	col := colly.NewCollector()
+	col.UserAgent = cfg.UserAgent
+	col.Async = true
+	col.IgnoreRobotsTxt = false
+	col.MaxBodySize = 0 // the transport caps bodies, after decompression too
+	col.Context = p.ctx
+	col.AllowedDomains = p.o.hosts.hostNames()
+	col.SetRequestTimeout(cfg.Timeout)
+	col.WithTransport(&transport{base: p.c.transport, ctx: p.ctx, maxBody: int64(cfg.MaxBodySize), requests: &p.requests})
+	col.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		if !p.o.hosts.allows(req.URL) {
+			return errors.New("redirect leaves the outlet's hosts: " + req.URL.Host)
+		}
+		return nil
+	})
+	for h := range p.o.hosts {
+		re := "^" + regexp.QuoteMeta(h) + "$"
+		if !strings.Contains(h, ":") {
+			re = "^" + regexp.QuoteMeta(h) + "(:\\d+)?$"
+		}
+		if err := col.Limit(&colly.LimitRule{
+			DomainRegexp: re,
+			Parallelism:  cfg.Rate.Parallelism,
+			Delay:        cfg.Rate.Delay,
+			RandomDelay:  cfg.Rate.RandomDelay,
+		}); err != nil {
+			return err
+		}
+	}
+	col.OnRequest(p.onRequest)
+	col.OnRequestHeaders(p.onRequestHeaders)
+	col.OnResponse(p.onResponse)
+	col.OnError(p.onError)
+	p.col = col
+	return nil
+}
+
+// seed queues the configured discovery sources.
+func (p *pass) seed() {
+	cfg := p.o.cfg
+	if cfg.RobotsSitemaps {
+		if base, err := url.Parse(cfg.BaseURL); err == nil {
+			p.visit(kindRobots, base.ResolveReference(&url.URL{Path: "/robots.txt"}), nil)
+		}
+	}
+	for _, f := range cfg.Feeds {
+		if u, err := url.Parse(f); err == nil {
+			p.visit(kindFeed, u, nil)
+		}
+	}
+	for _, s := range cfg.Sitemaps {
+		if u, err := url.Parse(s); err == nil {
+			p.visitSitemap(u)
+		}
+	}
+	for _, l := range cfg.Listings {
+		if u, err := url.Parse(l); err == nil {
+			p.visitListing(u, u.String())
+		}
+	}
+}
+
+func (p *pass) count(kind string, n int) {
+	p.mu.Lock()
+	p.stats.Errors[kind] += n
+	p.mu.Unlock()
+}
+
+func (p *pass) update(f func(s *Stats)) {
+	p.mu.Lock()
+	f(&p.stats)
+	p.mu.Unlock()
+}
+
+// visit queues a GET of u as a document of the given kind.
+func (p *pass) visit(kind string, u *url.URL, extra map[string]string) {
+	if p.ctx.Err() != nil {
+		return
+	}
+	if !p.o.hosts.allows(u) || (p.o.excludeRe != nil && p.o.excludeRe.MatchString(u.String())) {
+		p.update(func(s *Stats) { s.Skipped++ })
+		return
+	}
+	cctx := colly.NewContext()
+	cctx.Put(ctxKind, kind)
+	cctx.Put(ctxAttempt, 0)
+	for k, v := range extra {
+		cctx.Put(k, v)
+	}
+	err := p.col.Request(http.MethodGet, u.String(), nil, cctx, nil)
+	var visited *colly.AlreadyVisitedError
+	switch {
+	case err == nil, errors.As(err, &visited):
+	case errors.Is(err, colly.ErrRobotsTxtBlocked):
+		p.update(func(s *Stats) { s.RobotsBlocked++ })
+		p.log.Debug("robots.txt disallows", zap.String("url", u.String()))
+	case errors.Is(err, colly.ErrForbiddenDomain), errors.Is(err, colly.ErrForbiddenURL):
+		p.update(func(s *Stats) { s.Skipped++ })
+	case p.ctx.Err() != nil:
+	default:
+		// robots.txt could not be fetched, or the URL is malformed.
+		p.count("request", 1)
+		p.log.Warn("request", zap.String("url", u.String()), zap.Error(err))
+	}
+}
+
+func (p *pass) visitSitemap(u *url.URL) {
+	p.mu.Lock()
+	if p.maxSitemaps > 0 && p.sitemaps >= p.maxSitemaps {
+		p.stats.Skipped++
+		p.mu.Unlock()
+		return
+	}
+	p.sitemaps++
+	p.mu.Unlock()
+	p.visit(kindSitemap, u, nil)
+}
+
+func (p *pass) visitListing(u *url.URL, root string) {
+	p.mu.Lock()
+	if p.maxListing > 0 && p.listings[root] >= p.maxListing {
+		p.stats.Skipped++
+		p.mu.Unlock()
+		return
+	}
+	p.listings[root]++
+	p.mu.Unlock()
+	p.visit(kindListing, u, map[string]string{ctxRoot: root})
+}
+
+// isArticleURL decides whether a discovered link is an article; trusted
+// sources (feeds, sitemaps) skip the heuristic but not ArticlePattern.
+func (p *pass) isArticleURL(u *url.URL, trusted bool) bool {
+	if p.o.articleRe != nil {
+		return p.o.articleRe.MatchString(u.String())
+	}
+	return trusted || LooksLikeArticle(u)
+}
+
+// addArticle queues an article URL once per pass, by canonical URL.
+// published is the date a feed or sitemap gave, or zero.
+func (p *pass) addArticle(raw string, base *url.URL, published time.Time, trusted bool) {
+	ref, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || raw == "" {
+		return
+	}
+	u := base.ResolveReference(ref)
+	if !p.o.hosts.allows(u) || !p.isArticleURL(u, trusted) {
+		return
+	}
+	canon, err := article.Canonicalize(u.String())
+	if err != nil {
+		return
+	}
+	p.mu.Lock()
+	if !published.IsZero() {
+		if _, ok := p.hints[canon]; !ok {
+			p.hints[canon] = published
+		}
+	}
+	if p.seen[canon] {
+		p.mu.Unlock()
+		return
+	}
+	if p.maxArticles > 0 && p.articles >= p.maxArticles {
+		p.stats.Skipped++
+		p.mu.Unlock()
+		return
+	}
+	p.seen[canon] = true
+	p.articles++
+	p.stats.Discovered++
+	p.mu.Unlock()
+	cu, err := url.Parse(canon)
+	if err != nil {
+		return
+	}
+	p.visit(kindArticle, cu, nil)
+}
+
+func (p *pass) tooOld(t time.Time) bool {
+	return !p.cutoff.IsZero() && !t.IsZero() && t.Before(p.cutoff)
+}
+
+func (p *pass) onRequest(r *colly.Request) {
+	if p.ctx.Err() != nil {
+		r.Abort()
+	}
+}
+
+// onRequestHeaders runs once the request holds its host's parallelism
+// slot: a host that asked for a pause (Retry-After) is waited for here, or
+// skipped when the pause is longer than Retry.MaxWait.
+func (p *pass) onRequestHeaders(r *colly.Request) {
+	if p.ctx.Err() != nil {
+		r.Abort()
+		return
+	}
+	until := p.o.gates.get(r.URL.Host)
+	if wait := time.Until(until); wait > 0 {
+		if wait > p.o.cfg.Retry.MaxWait {
+			r.Abort()
+			p.update(func(s *Stats) { s.Skipped++ })
+			return
+		}
+		if !sleepCtx(p.ctx, wait) {
+			r.Abort()
+		}
+	}
+}
+
+func (p *pass) onError(r *colly.Response, err error) {
+	if p.ctx.Err() != nil {
+		return
+	}
+	req := r.Request
+	status := r.StatusCode
+	u := req.URL.String()
+	attempt, _ := r.Ctx.GetAny(ctxAttempt).(int)
+	retry := p.o.cfg.Retry
+	var (
+		kind      string
+		retryable bool
+	)
+	switch {
+	case errors.Is(err, colly.ErrAbortedBeforeRequest):
+		return // a paused host; counted as skipped
+	case errors.Is(err, ErrBodyTooLarge):
+		kind = "too_large"
+	case status == http.StatusTooManyRequests:
+		kind, retryable = "rate_limited", true
+	case status >= 500:
+		kind, retryable = "http_5xx", status != http.StatusNotImplemented
+	case status >= 400:
+		kind = "http_4xx"
+	case status != 0:
+		kind = "http_status"
+	default:
+		kind = "network"
+		var ne net.Error
+		var oe *net.OpError
+		retryable = errors.As(err, &ne) || errors.As(err, &oe) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		if strings.Contains(err.Error(), "redirect") {
+			retryable = false
+		}
+	}
+	if retryable && attempt < retry.MaxRetries {
+		wait := retryAfter(r.Headers, time.Now())
+		if wait > 0 {
+			if wait > retry.MaxWait {
+				// The host asks for more patience than a pass has: leave
+				// it alone until then.
+				p.o.gates.set(req.URL.Host, time.Now().Add(wait))
+				p.count(kind, 1)
+				p.log.Warn("host asks to wait, skipping it this pass", zap.String("url", u), zap.Duration("retry_after", wait))
+				return
+			}
+			p.o.gates.set(req.URL.Host, time.Now().Add(wait))
+		} else {
+			wait = backoff(retry.Backoff, attempt)
+		}
+		r.Ctx.Put(ctxAttempt, attempt+1)
+		p.update(func(s *Stats) { s.Retries++ })
+		p.log.Debug("retrying", zap.String("url", u), zap.Int("status", status), zap.Duration("wait", wait), zap.Int("attempt", attempt+1), zap.Error(err))
+		if !sleepCtx(p.ctx, wait) {
+			return
+		}
+		if rerr := req.Retry(); rerr != nil && p.ctx.Err() == nil {
+			p.count(kind, 1)
+			p.log.Warn("retry", zap.String("url", u), zap.Error(rerr))
+		}
+		return
+	}
+	p.count(kind, 1)
+	lvl := p.log.Warn
+	if status == http.StatusNotFound || status == http.StatusGone {
+		lvl = p.log.Info
+	}
+	lvl("fetch failed", zap.String("url", u), zap.String("kind", r.Ctx.Get(ctxKind)), zap.Int("status", status), zap.Int("attempts", attempt+1), zap.Error(err))
+}
+
+func (p *pass) onResponse(r *colly.Response) {
+	if p.ctx.Err() != nil {
+		return
+	}
+	p.update(func(s *Stats) { s.PagesFetched++ })
+	switch r.Ctx.Get(ctxKind) {
+	case kindRobots:
+		p.handleRobots(r)
+	case kindFeed:
+		p.update(func(s *Stats) { s.Feeds++ })
+		p.handleFeed(r)
+	case kindSitemap:
+		p.update(func(s *Stats) { s.Sitemaps++ })
+		p.handleSitemap(r)
+	case kindListing:
+		p.update(func(s *Stats) { s.Listings++ })
+		p.handleListing(r)
+	case kindArticle:
+		p.update(func(s *Stats) { s.ArticlesFetched++ })
+		p.handleArticle(r)
+	}
+}
+
+func (p *pass) handleRobots(r *colly.Response) {
+	rd, err := robotstxt.FromStatusAndBytes(r.StatusCode, r.Body)
+	if err != nil {
+		return
+	}
+	for _, s := range rd.Sitemaps {
+		u, err := r.Request.URL.Parse(strings.TrimSpace(s))
+		if err != nil || !p.o.hosts.allows(u) {
+			continue
+		}
+		p.visitSitemap(u)
+	}
+}
+
+func (p *pass) handleFeed(r *colly.Response) {
+	body := xmlUTF8(r.Body, r.Headers.Get(origContentType))
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	if err != nil {
+		p.count("feed", 1)
+		p.log.Warn("feed", zap.String("url", r.Request.URL.String()), zap.Error(err))
+		return
+	}
+	for _, it := range feed.Items {
+		link := it.Link
+		if link == "" && len(it.Links) > 0 {
+			link = it.Links[0]
+		}
+		if link == "" && (strings.HasPrefix(it.GUID, "http://") || strings.HasPrefix(it.GUID, "https://")) {
+			link = it.GUID
+		}
+		var date time.Time
+		if it.PublishedParsed != nil {
+			date = *it.PublishedParsed
+		} else if it.UpdatedParsed != nil {
+			date = *it.UpdatedParsed
+		}
+		if p.tooOld(date) {
+			p.update(func(s *Stats) { s.Skipped++ })
+			continue
+		}
+		p.addArticle(link, r.Request.URL, date, true)
+	}
+}
+
+func (p *pass) handleSitemap(r *colly.Response) {
+	body := xmlUTF8(r.Body, r.Headers.Get(origContentType))
+	sm, err := ParseSitemap(bytes.NewReader(body), p.o.loc)
+	if err != nil {
+		p.count("sitemap", 1)
+		p.log.Warn("sitemap", zap.String("url", r.Request.URL.String()), zap.Error(err))
+		if sm == nil {
+			return
+		}
+	}
+	for _, e := range sm.Entries {
+		ref, err := url.Parse(strings.TrimSpace(e.Loc))
+		if err != nil {
+			continue
+		}
+		u := r.Request.URL.ResolveReference(ref)
+		switch sm.Kind {
+		case SitemapIndex:
+			if p.tooOld(e.LastMod) {
+				p.update(func(s *Stats) { s.Skipped++ })
+				continue
+			}
+			p.visitSitemap(u)
+		case SitemapURLSet:
+			date := e.NewsPublished
+			if p.tooOld(date) || (date.IsZero() && p.tooOld(e.LastMod)) {
+				p.update(func(s *Stats) { s.Skipped++ })
+				continue
+			}
+			p.addArticle(u.String(), r.Request.URL, date, true)
+		}
+	}
+}
+
+func (p *pass) handleListing(r *colly.Response) {
+	ct := r.Headers.Get(origContentType)
+	if ct == "" {
+		ct = r.Headers.Get("Content-Type")
+	}
+	rd, err := charset.NewReader(bytes.NewReader(r.Body), ct)
+	if err != nil {
+		rd = bytes.NewReader(r.Body)
+	}
+	doc, err := goquery.NewDocumentFromReader(rd)
+	if err != nil {
+		p.count("listing", 1)
+		return
+	}
+	root := r.Ctx.Get(ctxRoot)
+	rootURL, err := url.Parse(root)
+	if err != nil {
+		rootURL = r.Request.URL
+	}
+	links, nexts := pageLinks(doc, r.Request.URL, p.o.next)
+	for _, u := range links {
+		if !p.o.hosts.allows(u) {
+			continue
+		}
+		if isPaginationOf(u, rootURL) {
+			nexts = append(nexts, u)
+			continue
+		}
+		p.addArticle(u.String(), r.Request.URL, time.Time{}, false)
+	}
+	for _, u := range nexts {
+		if !p.o.hosts.allows(u) || p.isArticleURL(u, false) {
+			continue
+		}
+		p.visitListing(u, root)
+	}
+}
+
+func (p *pass) handleArticle(r *colly.Response) {
+	requested := r.Request.URL.String()
+	in := extract.Input{
+		URL:       requested,
+		Body:      r.Body,
+		Header:    originalHeader(r.Headers),
+		FetchedAt: time.Now().UTC(),
+		Outlet:    p.o.cfg.ID,
+		Location:  p.o.loc,
+		Overrides: p.o.cfg.Extract,
+	}
+	a, err := p.c.extract(p.ctx, in)
+	if errors.Is(err, extract.ErrNotArticle) {
+		p.update(func(s *Stats) { s.NotArticles++ })
+		p.log.Debug("not an article", zap.String("url", requested))
+		return
+	}
+	if err != nil {
+		p.count("extract", 1)
+		p.log.Warn("extract", zap.String("url", requested), zap.Error(err))
+		return
+	}
+	if a.Outlet == "" {
+		a.Outlet = p.o.cfg.ID
+	}
+	p.mu.Lock()
+	if p.published[a.ID] {
+		p.stats.Duplicates++
+		p.mu.Unlock()
+		return
+	}
+	p.published[a.ID] = true
+	if a.PublishedAt == nil {
+		key, _ := article.Canonicalize(requested)
+		if t, ok := p.hints[key]; ok {
+			t = t.In(p.o.loc)
+			a.PublishedAt, a.DateSource = &t, article.DateSourceFeed
+		} else if t, ok := p.hints[a.CanonicalURL]; ok {
+			t = t.In(p.o.loc)
+			a.PublishedAt, a.DateSource = &t, article.DateSourceFeed
+		}
+	}
+	p.mu.Unlock()
+	if err := a.Validate(); err != nil {
+		p.count("invalid_article", 1)
+		p.log.Warn("extractor returned an invalid article", zap.String("url", requested), zap.Error(err))
+		return
+	}
+	if err := p.c.sink.Publish(p.ctx, a); err != nil {
+		p.mu.Lock()
+		delete(p.published, a.ID)
+		p.mu.Unlock()
+		if p.ctx.Err() == nil {
+			p.count("publish", 1)
+			p.log.Warn("publish", zap.String("url", requested), zap.String("id", a.ID), zap.Error(err))
+		}
+		return
+	}
+	p.update(func(s *Stats) { s.ArticlesPublished++ })
+}
