@@ -84,12 +84,12 @@ func TestArticleCountExact(t *testing.T) {
 			if len(as) != tc.n {
 				t.Fatalf("articles = %d, want %d", len(as), tc.n)
 			}
-			urls, titles := map[string]bool{}, map[string]bool{}
+			urls, titles, leads := map[string]bool{}, map[string]bool{}, map[string]bool{}
 			for _, a := range as {
-				if urls[a.URL] || titles[a.Title] {
-					t.Fatalf("duplicate url or title: %s %q", a.URL, a.Title)
+				if urls[a.URL] || titles[a.Title] || leads[a.Lead] {
+					t.Fatalf("duplicate url, title or lead: %s %q %q", a.URL, a.Title, a.Lead)
 				}
-				urls[a.URL], titles[a.Title] = true, true
+				urls[a.URL], titles[a.Title], leads[a.Lead] = true, true, true
 				if !strings.HasPrefix(a.URL, "http://127.0.0.1:") {
 					t.Fatalf("url %q not on loopback", a.URL)
 				}
@@ -676,4 +676,23 @@ func TestEditEvery(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	t.Fatal("EditEvery did not edit articles")
+}
+
+func TestUniqueAtScale(t *testing.T) {
+	s, err := New(Config{Seed: 1, Articles: 20000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	paths := map[string]bool{}
+	for _, a := range s.arts {
+		if seen[a.title] || seen[a.lead] {
+			t.Fatalf("duplicate title or lead at %d: %q / %q", a.idx, a.title, a.lead)
+		}
+		seen[a.title], seen[a.lead] = true, true
+		if paths[a.o.id+a.path] {
+			t.Fatalf("duplicate path %s%s", a.o.id, a.path)
+		}
+		paths[a.o.id+a.path] = true
+	}
 }

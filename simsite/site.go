@@ -96,7 +96,7 @@ type Article struct {
 	Outlet      string
 	URL         string // clean absolute URL, equal to the page's rel=canonical
 	Title       string
-	Lead        string   // the description; also the first sentence of Body
+	Lead        string   // the description; the first sentence of Body; unique per site
 	Body        string   // paragraphs joined by "\n\n"
 	Authors     []string // may be empty
 	Section     string   // display name in the article's language
@@ -125,6 +125,7 @@ type art struct {
 	l          *lang
 	path       string
 	title      string
+	lead       string
 	sec        *section
 	published  time.Time
 	authors    []string
@@ -281,6 +282,18 @@ func (s *Site) generate() {
 			}
 		}
 		titles[a.title] = true
+		// The lead is unique too, so a phrase search finds exactly one article.
+		for try := 0; ; try++ {
+			a.lead = capitalize(a.l.headline(r))
+			if try >= 8 {
+				a.lead += fmt.Sprintf(" (%d)", a.num)
+			}
+			a.lead += "."
+			if !titles[a.lead] {
+				break
+			}
+		}
+		titles[a.lead] = true
 		a.sec = o.sections[r.IntN(len(o.sections))]
 		nAuth := 1
 		switch o.tmpl {
@@ -699,10 +712,9 @@ func (s *Site) content(a *art) content {
 		}
 		paras = append(paras, strings.Join(ss, " "))
 	}
-	// The first sentence is about the headline's subject, so it doubles as lead.
-	lead := capitalize(a.l.headline(r)) + "."
-	paras[0] = lead + " " + paras[0]
-	c := content{title: a.title, paras: paras, lead: lead, modified: a.published, version: v}
+	// The lead, unique per article, opens the body.
+	paras[0] = a.lead + " " + paras[0]
+	c := content{title: a.title, paras: paras, lead: a.lead, modified: a.published, version: v}
 	if v > 1 {
 		c.title += a.l.editTitle
 		for k := 2; k <= v; k++ {
