@@ -18,6 +18,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/mmcdole/gofeed"
+	"github.com/temoto/robotstxt"
 	"golang.org/x/text/encoding/charmap"
 )
 
@@ -415,6 +416,20 @@ func TestRobots(t *testing.T) {
 			if !strings.Contains(body, line+"\n") {
 				t.Fatalf("%s robots.txt lacks %q:\n%s", o.ID, line, body)
 			}
+		}
+		// A real robots.txt parser (the one Colly uses) agrees.
+		rb, err := robotstxt.FromBytes(r.body)
+		if err != nil {
+			t.Fatalf("%s robots.txt: %v", o.ID, err)
+		}
+		for p, allowed := range map[string]bool{"/search?q=x": false, "/search/?q=": false, "/admin/": false,
+			"/": true, strings.TrimPrefix(o.ListingURLs[1], o.BaseURL): true, "/sitemap.xml": true} {
+			if got := rb.TestAgent(p, "newswatch/0.1"); got != allowed {
+				t.Errorf("%s: robots allows %s = %v, want %v", o.ID, p, got, allowed)
+			}
+		}
+		if rb.TestAgent("/", "BadBot") {
+			t.Errorf("%s: BadBot allowed", o.ID)
 		}
 		// Pages link to the disallowed paths, so a crawler has to obey robots.txt.
 		home := text(t, mustOK(t, o.ListingURLs[0]))
