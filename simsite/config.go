@@ -75,6 +75,9 @@ type Config struct {
 // deterministic: the k-th request for a given path fails or not depending
 // only on Seed, outlet, path and k, never on timing.
 type Faults struct {
+	// PathPrefix, when set, limits every fault below to request paths with
+	// this prefix (for example "/news/" for article pages only).
+	PathPrefix string
 	// Latency is added to every response.
 	Latency time.Duration
 	// ErrorRate in [0,1] is the share of requests answered with ErrorStatus.

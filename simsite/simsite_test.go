@@ -469,6 +469,13 @@ func TestFaults(t *testing.T) {
 	if r := get(t, os[2].RobotsURL); r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
 		t.Fatalf("down outlet: status %d", r.status)
 	}
+	if err := s.SetFaults("vesti", Faults{Down: true, PathPrefix: "/news/"}); err != nil {
+		t.Fatal(err)
+	}
+	mustOK(t, os[2].RobotsURL)
+	if r := get(t, os[2].BaseURL+"/news/1.html"); r.status != http.StatusServiceUnavailable {
+		t.Fatalf("path-limited outage: status %d", r.status)
+	}
 	if err := s.SetFaults("nope", Faults{}); !errors.Is(err, ErrUnknownOutlet) {
 		t.Fatalf("unknown outlet: %v", err)
 	}

@@ -758,6 +758,9 @@ func (s *Site) fault(o *outlet, r *http.Request) (Faults, bool) {
 	s.attempts[key+"?"+r.URL.RawQuery]++
 	k := s.attempts[key+"?"+r.URL.RawQuery]
 	s.mu.Unlock()
+	if !strings.HasPrefix(r.URL.Path, f.PathPrefix) {
+		return Faults{}, false
+	}
 	if f.Down {
 		return f, true
 	}
