@@ -9,23 +9,57 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// boilerAttr matches class or id values of page furniture: share bars,
-// social links, related and recommended lists, newsletter and subscription
-// boxes, cookie banners, captions and photo credits, tag lists, comments,
-// author boxes, hover cards, counters and footers.
-var boilerAttr = regexp.MustCompile(`(?i)(^|[-_ ])(` +
-	`share|sharing|sharer|social|socials|addthis|sharethis|shareaholic|` +
-	`related|recommended|recommendations|more-stories|read-?more|read-?also|also-?read|see-?also|` +
-	`newsletter|subscribe|subscription|signup|sign-up|cookie|cookies|consent|gdpr|` +
-	`caption|captions|figcaption|credit|credits|photo-credit|image-credit|` +
-	`tags|tag-list|taglist|tagcloud|post-tags|article-tags|keywords|breadcrumb|breadcrumbs|` +
-	`comments?|comment-list|disqus|author-bio|author-box|about-author|bio-box|` +
-	`rollover|tooltip|popover|hovercard|modal|popup|` +
-	`views?-count|view-counter|counter|hit-counter|copy-link|copylink|link-copied|` +
-	`outbrain|taboola|trending|most-popular|most-read|popular-posts|` +
-	`sidebar|footer|site-footer|copyright|nav|navbar|navigation|menu|masthead|` +
-	`advert|advertisement|ads|ad-slot|promo|sponsored|app-badges?|app-store|download-app` +
-	`)($|[-_ ])`)
+// boilerWords are class or id words (split at spaces, '-' and '_') of page
+// furniture: share bars, social links, related and recommended lists,
+// newsletter and subscription boxes, cookie banners, captions and photo
+// credits, tag lists, comments, hover cards, counters, sidebars, footers,
+// navigation and ads.
+var boilerWords = wordSet(`share sharing sharer shares social socials addthis sharethis shareaholic
+	related recommended recommendations readmore newsletter newsletters subscribe subscription signup
+	cookie cookies consent gdpr caption captions figcaption credit credits tags taglist tagcloud
+	keywords breadcrumb breadcrumbs comment comments disqus rollover tooltip popover hovercard modal
+	popup counter outbrain taboola trending sidebar footer copyright nav navbar navigation menu
+	masthead advert advertisement ads promo sponsored banner-ad`)
+
+// boilerPairs are two-word class or id names of page furniture.
+var boilerPairs = wordSet(`read-more read-also also-read see-also more-stories most-popular most-read
+	tag-list post-tags article-tags author-bio author-box about-author bio-box view-count views-count
+	hit-counter copy-link link-copied site-footer ad-slot app-store app-badge app-badges download-app
+	photo-credit image-credit sign-up popular-posts more-news`)
+
+// contentWords name article text containers; an element whose name also
+// has a boilerWord ("entry-content-read-more") is kept when it holds
+// paragraphs of text.
+var contentWords = wordSet(`content article body entry text story post main`)
+
+func wordSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// nameWords splits class and id values into lowercase words.
+func nameWords(s string) []string {
+	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+		return r == ' ' || r == '-' || r == '_' || r == '\t' || r == '\n'
+	})
+}
+
+// matchWords reports whether a word or an adjacent pair of words is in the
+// sets.
+func matchWords(words []string, single, pairs map[string]bool) bool {
+	for i, w := range words {
+		if single[w] {
+			return true
+		}
+		if pairs != nil && i+1 < len(words) && pairs[w+"-"+words[i+1]] {
+			return true
+		}
+	}
+	return false
+}
 
 // boilerRoles are ARIA landmarks outside an article's text.
 var boilerRoles = map[string]bool{
@@ -102,19 +136,18 @@ func isBoiler(n *html.Node, total int) bool {
 			}
 		}
 	}
-	if attrs == "" || !boilerAttr.MatchString(attrs) {
+	if attrs == "" {
 		return false
 	}
-	if contentAttr.MatchString(attrs) && paraLen(n) >= 300 {
+	words := nameWords(attrs)
+	if !matchWords(words, boilerWords, boilerPairs) {
+		return false
+	}
+	if matchWords(words, contentWords, nil) && paraLen(n) >= 300 {
 		return false
 	}
 	return textLen(n)*3 < total
 }
-
-// contentAttr matches class or id values of article text containers; one
-// that also matches boilerAttr ("entry-content-read-more") is kept when it
-// holds paragraphs of text.
-var contentAttr = regexp.MustCompile(`(?i)(^|[-_ ])(content|article|body|entry|text|story|post|main)([-_ ]|$)`)
 
 // paraLen counts the letters inside <p> elements under n.
 func paraLen(n *html.Node) int {

@@ -10,22 +10,59 @@ import (
 	"golang.org/x/net/html"
 )
 
-// candidates runs go-trafilatura (no fallback, no date search: we do both
-// ourselves) and readeck go-readability on the page and returns each one's
-// paragraphs.
-func candidates(doc *html.Node, pageURL *url.URL) (traf []string, read []para) {
+// runTrafilatura runs go-trafilatura (no fallback, no date search: we do
+// both ourselves) and returns its paragraphs. It does not modify doc.
+func runTrafilatura(doc *html.Node, pageURL *url.URL) []string {
 	opts := trafilatura.Options{
 		OriginalURL:     pageURL,
 		ExcludeComments: true,
 		HtmlDateMode:    trafilatura.Disabled,
 	}
-	if res, err := trafilatura.ExtractDocument(doc, opts); err == nil && res.ContentNode != nil {
-		traf = blockText(res.ContentNode)
+	res, err := trafilatura.ExtractDocument(doc, opts)
+	if err != nil || res.ContentNode == nil {
+		return nil
 	}
-	if art, err := readability.FromDocument(doc, pageURL); err == nil && art.Node != nil {
-		read = blocks(art.Node)
+	return blockText(res.ContentNode)
+}
+
+// runReadability runs readeck go-readability, which modifies doc, and
+// returns its paragraphs.
+func runReadability(doc *html.Node, pageURL *url.URL) []para {
+	art, err := readability.FromDocument(doc, pageURL)
+	if err != nil || art.Node == nil {
+		return nil
 	}
-	return traf, read
+	return blocks(art.Node)
+}
+
+// contentJob extracts the main text of a page: both extractors run at the
+// same time on their own copies of the cleaned page, while the caller reads
+// metadata and dates from the original.
+type contentJob struct {
+	traf chan []string
+	read chan []para
+}
+
+func startContent(doc *html.Node, pageURL *url.URL) *contentJob {
+	work := cloneNode(doc)
+	preClean(work)
+	rwork := cloneNode(work)
+	j := &contentJob{traf: make(chan []string, 1), read: make(chan []para, 1)}
+	go func() { j.traf <- runTrafilatura(work, pageURL) }()
+	go func() { j.read <- runReadability(rwork, pageURL) }()
+	return j
+}
+
+// wait returns the article paragraphs and the links inside them.
+func (j *contentJob) wait(title string) (paras, links []string) {
+	traf, read := <-j.traf, <-j.read
+	ps := filterParas(combine(traf, read), title)
+	paras = make([]string, len(ps))
+	for i, p := range ps {
+		paras[i] = p.Text
+		links = append(links, p.Links...)
+	}
+	return paras, links
 }
 
 // tokens returns the runs of letters, digits and '_' of s.
@@ -102,20 +139,6 @@ func combine(traf []string, read []para) []para {
 		}
 	}
 	return out
-}
-
-// mainText extracts the article text of doc as paragraphs.
-func mainText(doc *html.Node, pageURL *url.URL, title string) (paras, links []string) {
-	work := cloneNode(doc)
-	preClean(work)
-	traf, read := candidates(work, pageURL)
-	ps := filterParas(combine(traf, read), title)
-	paras = make([]string, len(ps))
-	for i, p := range ps {
-		paras[i] = p.Text
-		links = append(links, p.Links...)
-	}
-	return paras, links
 }
 
 // shareHosts are link targets that share the page rather than cite anything.

@@ -170,6 +170,11 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*article.Article, er
 		}
 	}
 
+	// Main content runs in the background while metadata and dates are read.
+	var job *contentJob
+	if ov == nil || ov.Body == "" {
+		job = startContent(doc, pageURL)
+	}
 	m := readMeta(doc, pageURL)
 	a.Title = m.Title
 	a.Lead = m.Description
@@ -201,14 +206,13 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*article.Article, er
 
 	var paras []string
 	var links []string
-	if ov != nil && ov.Body != "" {
+	if job != nil {
+		paras, links = job.wait(a.Title)
+	} else {
 		paras, links = e.selectBody(doc, ov.Body, pageURL)
-	}
-	if len(paras) == 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+		if len(paras) == 0 { // the override matched nothing: generic path
+			paras, links = startContent(doc, pageURL).wait(a.Title)
 		}
-		paras, links = mainText(doc, pageURL, a.Title)
 	}
 	a.Body = strings.Join(paras, "\n\n")
 	if a.Body == "" {

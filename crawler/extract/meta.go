@@ -643,9 +643,9 @@ func pickCrumb(crumbs []string, title string) string {
 	return ""
 }
 
-// sectionAttr matches class names of section labels ("ANALYTICS" above a
+// sectionWords are class words of section labels ("ANALYTICS" above a
 // headline).
-var sectionAttr = regexp.MustCompile(`(?i)(^|[-_ ])(section|category|categories|cat|rubric|rubrika|rubrik|kicker|eyebrow|overline|topic|post-category|article-category|news-category|label-category)($|[-_ ])`)
+var sectionWords = wordSet(`section category categories cat rubric rubrika rubrik kicker eyebrow overline topic`)
 
 // sectionLabel finds a short category label by its class name: the first
 // element named like a section/category label whose text is 1 to 4 words.
@@ -661,7 +661,7 @@ func sectionLabel(doc *html.Node) string {
 			case atom.Script, atom.Style, atom.Head, atom.Nav, atom.Footer, atom.Header, atom.Select, atom.Ul, atom.Ol, atom.Aside:
 				return
 			}
-			if c := attr(n, "class"); c != "" && sectionAttr.MatchString(c) && !isBoilerName(c) {
+			if c := attr(n, "class"); c != "" && matchWords(nameWords(c), sectionWords, nil) && !isBoilerName(c) {
 				t := nodeText(n)
 				if w := len(strings.Fields(t)); w >= 1 && w <= 4 && len([]rune(t)) <= 40 && !digitsOnly(t) {
 					found = t
@@ -694,8 +694,23 @@ func digitsOnly(s string) bool {
 // viewsText matches a visible view counter in az, ru, en and tr.
 var viewsText = regexp.MustCompile(`(?i)^(?:views?|baxış(?:ların)? sayı|baxış|baxılıb|baxış sayı|просмотр(?:ов|ы|а)?|görüntülenme|okunma|hits|reads)\s*:?\s*([\d][\d\s.,]*)$|^([\d][\d\s.,]*)\s*(?:views?|baxış|просмотр(?:ов|а)?|görüntülenme|okunma|reads)$`)
 
-// viewsAttr matches class names of view counters (incl. eye icons).
-var viewsAttr = regexp.MustCompile(`(?i)(^|[-_ ])(views?|view-count|views-count|viewcount|hits|eye|fa-eye|icon-eye|baxis|seen|prosmotr|counter)($|[-_ ])`)
+// viewsWords are class words of view counters (incl. eye icons).
+var (
+	viewsWords = wordSet(`views view viewcount hits eye baxis seen prosmotr counter`)
+	viewsPairs = wordSet(`view-count views-count fa-eye icon-eye`)
+)
+
+// hasViewsHint is a cheap test before the views regexps: a digit or a
+// counter label.
+func hasViewsHint(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= '0' && c <= '9' {
+			return true
+		}
+	}
+	l := strings.ToLower(s)
+	return strings.Contains(l, "view") || strings.Contains(l, "baxış") || strings.Contains(l, "просмотр") || strings.Contains(l, "görüntülenme") || strings.Contains(l, "okunma")
+}
 
 // findViews returns the page's view count: a labelled counter ("Views: 406",
 // "Baxış: 406", "Просмотров: 406") or a number next to an eye icon or in an
@@ -709,6 +724,9 @@ func findViews(doc *html.Node) *int64 {
 		}
 		switch n.Type {
 		case html.TextNode:
+			if len(n.Data) > 200 || !hasViewsHint(n.Data) {
+				return
+			}
 			t := cleanSpace(n.Data)
 			if t == "" || len(t) > 60 {
 				return
@@ -730,7 +748,7 @@ func findViews(doc *html.Node) *int64 {
 				return
 			}
 			cls := attr(n, "class") + " " + attr(n, "id")
-			if strings.TrimSpace(cls) != "" && viewsAttr.MatchString(cls) {
+			if strings.TrimSpace(cls) != "" && matchWords(nameWords(cls), viewsWords, viewsPairs) {
 				if t := nodeText(n); t != "" && countLike(t) {
 					found = parseCount(t)
 					return
