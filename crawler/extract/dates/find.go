@@ -16,6 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"unicode/utf8"
+
+	htmldate "github.com/markusmobius/go-htmldate"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -52,7 +55,7 @@ func Find(doc *html.Node, opt Options) Result {
 	if opt.Now.IsZero() {
 		opt.Now = time.Now()
 	}
-	f := finder{opt: opt}
+	f := finder{opt: opt, doc: doc}
 	f.walk(doc)
 
 	var res Result
@@ -74,6 +77,7 @@ func Find(doc *html.Node, opt Options) Result {
 
 type finder struct {
 	opt Options
+	doc *html.Node
 
 	jsonld     []*html.Node
 	metas      []*html.Node
@@ -81,6 +85,7 @@ type finder struct {
 	h1         *html.Node
 	title      string
 	dateLike   []*html.Node // elements whose class/id says "date"
+	seen       []parsed     // every absolute timestamp parsed, as zone evidence
 	order      map[*html.Node]int
 	n          int
 	inArticle  map[*html.Node]bool
@@ -147,58 +152,119 @@ func isDateLike(n *html.Node) bool {
 
 // cand is a candidate date with a priority (lower is better).
 type cand struct {
-	t    time.Time
+	p    parsed
 	prio int
 }
 
-func best(cs []cand) *time.Time {
+func best(cs []cand) *cand {
 	var b *cand
 	for i := range cs {
 		if b == nil || cs[i].prio < b.prio {
 			b = &cs[i]
 		}
 	}
-	if b == nil {
-		return nil
-	}
-	t := b.t
-	return &t
+	return b
 }
 
-func (f *finder) parse(s string) (time.Time, bool) {
-	return ParseText(s, f.opt.Location, f.opt.Now)
+// parse parses s and records the result as zone evidence.
+func (f *finder) parse(s string) (parsed, bool) {
+	p, ok := parse(s, f.opt.Location, f.opt.Now)
+	if !ok || !plausible(p.t, f.opt.Now) {
+		return parsed{}, false
+	}
+	if p.hasTime && p.kind == absolute {
+		f.seen = append(f.seen, p)
+	}
+	return p, true
 }
 
 func (f *finder) published() (*time.Time, string) {
-	if t := best(f.jsonLD("datePublished")); t != nil {
-		return t, SourceJSONLD
+	srcs := []struct {
+		name string
+		c    *cand
+	}{
+		{SourceJSONLD, best(f.jsonLD("datePublished"))},
+		{SourceMeta, best(f.meta(pubMeta))},
+		{SourceTime, f.timeElems(false)},
 	}
-	if t := best(f.meta(pubMeta)); t != nil {
-		return t, SourceMeta
-	}
-	if t := f.timeElems(false); t != nil {
-		return t, SourceTime
+	for _, s := range srcs {
+		if s.c != nil {
+			return f.present(s.c.p), s.name
+		}
 	}
 	if t := f.fromURL(); t != nil {
 		return t, SourceURL
 	}
-	if t := f.visibleText(); t != nil {
+	if c := f.visibleText(); c != nil {
+		return f.present(c.p), SourceText
+	}
+	if t := f.htmldate(); t != nil {
 		return t, SourceText
 	}
 	return nil, ""
 }
 
 func (f *finder) modified() (*time.Time, string) {
-	if t := best(f.jsonLD("dateModified")); t != nil {
-		return t, SourceJSONLD
+	srcs := []struct {
+		name string
+		c    *cand
+	}{
+		{SourceJSONLD, best(f.jsonLD("dateModified"))},
+		{SourceMeta, best(f.meta(modMeta))},
+		{SourceTime, f.timeElems(true)},
 	}
-	if t := best(f.meta(modMeta)); t != nil {
-		return t, SourceMeta
-	}
-	if t := f.timeElems(true); t != nil {
-		return t, SourceTime
+	for _, s := range srcs {
+		if s.c != nil {
+			return f.present(s.c.p), s.name
+		}
 	}
 	return nil, ""
+}
+
+// present returns p's instant in the zone it is best shown in. Pages often
+// give UTC timestamps in structured data and local ones elsewhere; the local
+// calendar day is the one readers (and the outlet) call the publication
+// date. A UTC instant is shown in the offset of another timestamp on the page
+// that denotes the same instant (explicit offset, or a zone-less local wall
+// clock a whole number of quarter hours away), else in the outlet's Location.
+func (f *finder) present(p parsed) *time.Time {
+	t := p.t
+	if p.zoned && p.hasTime {
+		if _, off := t.Zone(); off == 0 {
+			if loc := f.localZone(t); loc != nil {
+				t = t.In(loc)
+			} else if f.opt.Location != time.UTC {
+				t = t.In(f.opt.Location)
+			}
+		}
+	}
+	return &t
+}
+
+func (f *finder) localZone(t time.Time) *time.Location {
+	for _, u := range f.seen {
+		if u.zoned {
+			if _, off := u.t.Zone(); off != 0 && absDur(u.t.Sub(t)) < time.Minute {
+				return u.t.Location()
+			}
+			continue
+		}
+		// Zone-less wall clock: read it as UTC and compare.
+		y, mo, d := u.t.Date()
+		wall := time.Date(y, mo, d, u.t.Hour(), u.t.Minute(), u.t.Second(), 0, time.UTC)
+		diff := wall.Sub(t)
+		if diff != 0 && absDur(diff) <= 14*time.Hour && diff%(15*time.Minute) == 0 {
+			return time.FixedZone("", int(diff/time.Second))
+		}
+	}
+	return nil
+}
+
+func absDur(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }
 
 // ---- JSON-LD ----
@@ -220,8 +286,8 @@ func (f *finder) jsonLD(key string) []cand {
 			// Broken JSON-LD is common; fall back to the key's first string value.
 			re := regexp.MustCompile(`"` + key + `"\s*:\s*"([^"]{6,60})"`)
 			if m := re.FindStringSubmatch(raw); m != nil {
-				if t, ok := f.parse(m[1]); ok {
-					out = append(out, cand{t, 50 + i})
+				if p, ok := f.parse(m[1]); ok {
+					out = append(out, cand{p, 50 + i})
 				}
 			}
 			continue
@@ -252,8 +318,8 @@ func (f *finder) walkJSON(v any, key string, depth, script int, out *[]cand) {
 				}
 			}
 			for _, s := range jsonStrings(val) {
-				if t, ok := f.parse(s); ok {
-					*out = append(*out, cand{t, rank*100 + depth*10 + script})
+				if p, ok := f.parse(s); ok {
+					*out = append(*out, cand{p, rank*100 + depth*10 + script})
 					break
 				}
 			}
@@ -357,8 +423,8 @@ func (f *finder) meta(names map[string]int) []cand {
 				}
 				content = pp.PubDate
 			}
-			if t, ok := f.parse(content); ok {
-				out = append(out, cand{t, prio})
+			if p, ok := f.parse(content); ok {
+				out = append(out, cand{p, prio})
 			}
 			break
 		}
@@ -371,7 +437,7 @@ func (f *finder) meta(names map[string]int) []cand {
 var reModClass = regexp.MustCompile(`(?i)updated|modified|changed|edit`)
 var rePubClass = regexp.MustCompile(`(?i)publish|pubdate|entry-date|post-date|posted|created`)
 
-func (f *finder) timeElems(modified bool) *time.Time {
+func (f *finder) timeElems(modified bool) *cand {
 	var cs []cand
 	for _, n := range f.times {
 		ip := strings.ToLower(attr(n, "itemprop"))
@@ -390,8 +456,8 @@ func (f *finder) timeElems(modified bool) *time.Time {
 		if val == "" {
 			val = text(n)
 		}
-		t, ok := f.parse(val)
-		if !ok {
+		p, ok := f.parse(val)
+		if !ok || p.kind != absolute {
 			continue
 		}
 		prio := 30
@@ -406,7 +472,7 @@ func (f *finder) timeElems(modified bool) *time.Time {
 		if prio == 30 && f.articleCnt > 0 {
 			continue // a <time> outside the article is probably about another story
 		}
-		cs = append(cs, cand{t, prio*100000 + f.order[n]})
+		cs = append(cs, cand{p, prio*100000 + f.order[n]})
 	}
 	return best(cs)
 }
@@ -470,50 +536,100 @@ func (f *finder) fromURL() *time.Time {
 
 // ---- visible text ----
 
-func (f *finder) visibleText() *time.Time {
-	// Date-like elements, those in the article or near the title first.
-	var cs []cand
-	for _, n := range f.dateLike {
-		s := text(n)
+// maxRelativeLen bounds the text in which a relative or yearless date is
+// believed: "2 saat əvvəl" or "Heute, 14:30" are the whole label, while a
+// sentence that says "today" is not a dateline.
+const maxRelativeLen = 40
+
+// afterTitleNodes is how many text nodes after the <h1> are searched for a
+// dateline; afterTitleRelative, how many of them may give a relative or
+// yearless date.
+const (
+	afterTitleNodes    = 12
+	afterTitleRelative = 5
+)
+
+func (f *finder) visibleText() *cand {
+	// Date-like elements: near the title, then in the article, then others.
+	var abs, rel []cand
+	consider := func(s string, prio int) {
 		if s == "" || len(s) > 200 {
-			continue
+			return
 		}
-		t, ok := f.parse(s)
+		p, ok := f.parse(s)
 		if !ok {
-			continue
+			return
 		}
-		prio := 2
-		if f.near(n) {
-			prio = 0
-		} else if f.inArticle[n] {
+		if p.kind == absolute {
+			abs = append(abs, cand{p, prio})
+		} else if utf8.RuneCountInString(s) <= maxRelativeLen {
+			rel = append(rel, cand{p, prio})
+		}
+	}
+	for _, n := range f.dateLike {
+		// Date-like elements elsewhere (sidebars, teasers) carry other
+		// stories' dates; they are left to the whole-page fallback.
+		prio := 0
+		if !f.near(n) {
+			if !f.inArticle[n] {
+				continue
+			}
 			prio = 1
 		}
-		cs = append(cs, cand{t, prio*100000 + f.order[n]})
-	}
-	if t := best(cs); t != nil {
-		return t
+		consider(text(n), prio*1000000+f.order[n])
 	}
 	// Short text blocks right after the title.
 	if f.h1 != nil {
 		count := 0
-		for n := next(f.h1, true); n != nil && count < 60; n = next(n, false) {
+		for n := next(f.h1, true); n != nil && count < afterTitleNodes; n = next(n, false) {
 			if n.Type != html.TextNode {
 				continue
 			}
-			s := strings.TrimSpace(n.Data)
+			s := strings.Join(strings.Fields(n.Data), " ")
 			if s == "" {
 				continue
 			}
 			count++
-			if len(s) > 120 {
-				continue
-			}
-			if t, ok := f.parse(s); ok {
-				return &t
+			if len(s) <= 120 && (count <= afterTitleRelative || !couldBeRelative(s)) {
+				consider(s, 1500000+count)
 			}
 		}
 	}
-	return nil
+	if c := best(abs); c != nil {
+		return c
+	}
+	return best(rel)
+}
+
+// couldBeRelative reports whether s might parse as a relative or yearless
+// date (no four-digit year in it).
+func couldBeRelative(s string) bool {
+	return !reYear.MatchString(s)
+}
+
+var reYear = regexp.MustCompile(`(?:19|20)\d\d`)
+
+// htmldate is the last resort: go-htmldate's extensive search (original
+// publication date) over the whole page, for layouts our rules miss.
+func (f *finder) htmldate() *time.Time {
+	if f.doc == nil {
+		return nil
+	}
+	r, err := htmldate.FromDocument(f.doc, htmldate.Options{
+		URL:             f.opt.URL,
+		UseOriginalDate: true,
+		MinDate:         MinDate,
+		MaxDate:         f.opt.Now.Add(FutureSlack),
+	})
+	if err != nil || r.IsZero() {
+		return nil
+	}
+	y, m, d := r.DateTime.Date()
+	t := time.Date(y, m, d, 0, 0, 0, 0, f.opt.Location)
+	if !plausible(t, f.opt.Now) {
+		return nil
+	}
+	return &t
 }
 
 // next returns the node after n in document order, skipping n's subtree

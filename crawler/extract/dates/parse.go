@@ -122,6 +122,8 @@ var (
 	reYMD = regexp.MustCompile(`(?:^|[^\d])((?:19|20)\d{2})([-/.])(0?[1-9]|1[0-2])([-/.])(0?[1-9]|[12]\d|3[01])(?:$|[^\d])`)
 	// 21.02.2025, 21/02/2025, 21-02-2025; also 21.02.25 when a time follows
 	reDMY = regexp.MustCompile(`(?:^|[^\d.])([0-3]?\d)([./-])([01]?\d)([./-])((?:19|20)\d{2})(?:$|[^\d])`)
+	// 2025年2月21日 (Chinese, Japanese), 2025년 2월 21일 (Korean)
+	reCJK = regexp.MustCompile(`((?:19|20)\d{2})\s*[年년]\s*([01]?\d)\s*[月월]\s*([0-3]?\d)\s*[日일]`)
 	// 20250221 (compact), bounded by non-digits
 	reCompact = regexp.MustCompile(`(?:^|[^\d])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:$|[^\d])`)
 	// 18:17, 18:17:05, 6:17 pm, 18.17 is not accepted (ambiguous)
@@ -176,11 +178,28 @@ func ParseText(s string, loc *time.Location, now time.Time) (time.Time, bool) {
 	if now.IsZero() {
 		now = time.Now()
 	}
-	t, ok := parse(s, loc, now)
-	if !ok || !plausible(t, now) {
+	p, ok := parse(s, loc, now)
+	if !ok || !plausible(p.t, now) {
 		return time.Time{}, false
 	}
-	return t, true
+	return p.t, true
+}
+
+// kind tells how a date was written.
+type kind int
+
+const (
+	absolute kind = iota // full date with year
+	yearless             // day and month only; year inferred from now
+	relative             // "2 hours ago", "yesterday"
+)
+
+// parsed is a parse result with what the text said explicitly.
+type parsed struct {
+	t       time.Time
+	zoned   bool // the text gave an offset or zone
+	hasTime bool // the text gave a time of day
+	kind    kind
 }
 
 func plausible(t, now time.Time) bool {
@@ -207,31 +226,31 @@ var layouts = []string{
 	"2006-01-02 15:04:05 -0700 MST",
 }
 
-func parse(raw string, loc *time.Location, now time.Time) (time.Time, bool) {
+func parse(raw string, loc *time.Location, now time.Time) (parsed, bool) {
 	s := strings.TrimSpace(raw)
-	if s == "" || len(s) > 400 {
-		if len(s) > 400 {
-			s = s[:400]
-		} else {
-			return time.Time{}, false
-		}
+	if s == "" {
+		return parsed{}, false
+	}
+	if len(s) > 400 {
+		s = s[:400]
 	}
 	for _, l := range layouts {
 		if t, err := time.Parse(l, s); err == nil {
-			return t, true
+			return parsed{t: t, zoned: true, hasTime: true}, true
 		}
 	}
 	if reUnix.MatchString(s) {
 		n, _ := strconv.ParseInt(s[:10], 10, 64)
-		return time.Unix(n, 0).In(loc), true
+		return parsed{t: time.Unix(n, 0).In(loc), zoned: true, hasTime: true}, true
 	}
 	ns := normalize(s)
 	if t, ok := parseRelative(ns, loc, now); ok {
-		return t, true
+		return parsed{t: t, zoned: true, hasTime: true, kind: relative}, true
 	}
 	type cand struct {
 		y, m, d  int
 		pos, end int
+		k        kind
 	}
 	var c *cand
 	try := func(y, m, d, pos, end int) {
@@ -241,15 +260,21 @@ func parse(raw string, loc *time.Location, now time.Time) (time.Time, bool) {
 		if m < 1 || m > 12 || d < 1 || d > daysIn(time.Month(m), y) {
 			return
 		}
-		c = &cand{y, m, d, pos, end}
+		c = &cand{y, m, d, pos, end, absolute}
 	}
-	if m := reYMD.FindStringSubmatchIndex(ns); m != nil && ns[m[4]:m[5]] == ns[m[8]:m[9]] {
+	if m := reCJK.FindStringSubmatchIndex(ns); m != nil {
+		y, _ := strconv.Atoi(ns[m[2]:m[3]])
+		mo, _ := strconv.Atoi(ns[m[4]:m[5]])
+		d, _ := strconv.Atoi(ns[m[6]:m[7]])
+		try(y, mo, d, m[2], m[1])
+	}
+	if m := reYMD.FindStringSubmatchIndex(ns); m != nil && ns[m[4]:m[5]] == ns[m[8]:m[9]] && !isRange(ns[m[11]:]) {
 		y, _ := strconv.Atoi(ns[m[2]:m[3]])
 		mo, _ := strconv.Atoi(ns[m[6]:m[7]])
 		d, _ := strconv.Atoi(ns[m[10]:m[11]])
 		try(y, mo, d, m[2], m[11])
 	}
-	if m := reDMY.FindStringSubmatchIndex(ns); m != nil && ns[m[4]:m[5]] == ns[m[8]:m[9]] {
+	if m := reDMY.FindStringSubmatchIndex(ns); m != nil && ns[m[4]:m[5]] == ns[m[8]:m[9]] && !isRange(ns[m[11]:]) {
 		d, _ := strconv.Atoi(ns[m[2]:m[3]])
 		mo, _ := strconv.Atoi(ns[m[6]:m[7]])
 		y, _ := strconv.Atoi(ns[m[10]:m[11]])
@@ -292,11 +317,15 @@ func parse(raw string, loc *time.Location, now time.Time) (time.Time, bool) {
 				y--
 			}
 			try(y, mo, d, m[2], m[5])
+			if c != nil {
+				c.k = yearless
+			}
 		}
 	}
 	if c == nil {
-		return time.Time{}, false
+		return parsed{}, false
 	}
+	p := parsed{kind: c.k}
 	// A time of day: after the date (preferred) or before it.
 	hh, mm, ss, zone := 0, 0, 0, loc
 	rest := ns[c.end:]
@@ -310,6 +339,7 @@ func parse(raw string, loc *time.Location, now time.Time) (time.Time, bool) {
 		tm = reTime.FindStringSubmatchIndex(rest)
 	}
 	if tm != nil {
+		p.hasTime = true
 		hh, _ = strconv.Atoi(rest[tm[2]:tm[3]])
 		mm, _ = strconv.Atoi(rest[tm[4]:tm[5]])
 		if tm[6] >= 0 {
@@ -331,10 +361,17 @@ func parse(raw string, loc *time.Location, now time.Time) (time.Time, bool) {
 			end = tm[5]
 		}
 		if z, ok := parseZone(rest[end:]); ok {
-			zone = z
+			zone, p.zoned = z, true
 		}
 	}
-	return time.Date(c.y, time.Month(c.m), c.d, hh, mm, ss, 0, zone), true
+	p.t = time.Date(c.y, time.Month(c.m), c.d, hh, mm, ss, 0, zone)
+	return p, true
+}
+
+// isRange reports whether the text after a date continues it into a range
+// ("2020/7/11-12"), which does not name one day.
+func isRange(rest string) bool {
+	return len(rest) >= 2 && (rest[0] == '-' || rest[0] == '/') && rest[1] >= '0' && rest[1] <= '9'
 }
 
 func parseZone(s string) (*time.Location, bool) {

@@ -1,0 +1,252 @@
+// Command datebench scores published-date extraction on the date benchmark
+// (../shared/date-bench/dev, htmldate's evaluation pages) with the method in
+// that folder's README: each output is normalized to YYYY-MM-DD and compared
+// exactly with the reference; no output is fn, a matching output tp, any
+// other output (also on a page whose reference is null) fp.
+//
+// It runs newswatch's dates.Find (given the page URL, as in production) and,
+// on the same pages in the same run, go-htmldate in fast and extensive mode
+// (given only the HTML, as in the original comparison), and prints
+// precision, recall, F1, accuracy and ms/page for each.
+//
+//	go run ./bench/datebench -dev ../shared/date-bench/dev [-json out.json] [-errors]
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	htmldate "github.com/markusmobius/go-htmldate"
+	"golang.org/x/net/html"
+
+	"github.com/newswatch/newswatch/crawler/extract/charset"
+	"github.com/newswatch/newswatch/crawler/extract/dates"
+)
+
+type truth struct {
+	Date *string `json:"date"`
+	URL  string  `json:"url"`
+}
+
+type page struct {
+	id   string
+	ref  string // "" when null
+	url  string
+	html string
+}
+
+// Score is one tool's totals.
+type Score struct {
+	Tool      string  `json:"tool"`
+	TP        int     `json:"tp"`
+	FP        int     `json:"fp"`
+	FN        int     `json:"fn"`
+	Precision float64 `json:"precision"`
+	Recall    float64 `json:"recall"`
+	F1        float64 `json:"f1"`
+	Accuracy  float64 `json:"accuracy"`
+	MsPerPage float64 `json:"ms_per_page"`
+	Seconds   float64 `json:"seconds"`
+
+	outputs map[string]string
+	sources map[string]string
+}
+
+func main() {
+	dev := flag.String("dev", "../shared/date-bench/dev", "benchmark folder with ground-truth.json and html/")
+	jsonOut := flag.String("json", "", "also write the scores as JSON to this file")
+	showErrors := flag.Bool("errors", false, "list the pages newswatch gets wrong")
+	showAll := flag.Bool("all", false, "list every page with each tool's output")
+	only := flag.Bool("only", false, "run newswatch only (faster tuning loop)")
+	flag.Parse()
+
+	pages, err := load(*dev)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "datebench:", err)
+		os.Exit(1)
+	}
+	now := time.Now()
+	tools := []struct {
+		name string
+		run  func(p page) (string, string)
+	}{
+		{"newswatch dates.Find (with URL)", func(p page) (string, string) {
+			doc, err := html.Parse(strings.NewReader(p.html))
+			if err != nil {
+				return "", ""
+			}
+			r := dates.Find(doc, dates.Options{URL: p.url, Now: now})
+			if r.Published == nil {
+				return "", ""
+			}
+			return r.Published.Format("2006-01-02"), r.Source
+		}},
+	}
+	if !*only {
+		for _, ext := range []bool{false, true} {
+			name := "go-htmldate fast"
+			if ext {
+				name = "go-htmldate extensive"
+			}
+			tools = append(tools, struct {
+				name string
+				run  func(p page) (string, string)
+			}{name, func(p page) (string, string) {
+				r, err := htmldate.FromReader(strings.NewReader(p.html), htmldate.Options{UseOriginalDate: true, SkipExtensiveSearch: !ext})
+				if err != nil || r.IsZero() {
+					return "", ""
+				}
+				return r.DateTime.Format("2006-01-02"), ""
+			}})
+		}
+	}
+
+	var scores []*Score
+	for _, tool := range tools {
+		s := &Score{Tool: tool.name, outputs: map[string]string{}, sources: map[string]string{}}
+		start := time.Now()
+		for _, p := range pages {
+			out, src := tool.run(p)
+			s.outputs[p.id], s.sources[p.id] = out, src
+		}
+		s.Seconds = time.Since(start).Seconds()
+		for _, p := range pages {
+			switch out := s.outputs[p.id]; {
+			case out == "":
+				s.FN++
+			case p.ref != "" && out == p.ref:
+				s.TP++
+			default:
+				s.FP++
+			}
+		}
+		n := len(pages)
+		s.Precision = round3(ratio(s.TP, s.TP+s.FP))
+		s.Recall = round3(ratio(s.TP, s.TP+s.FN))
+		s.F1 = round3(ratio(2*s.TP, 2*s.TP+s.FP+s.FN))
+		s.Accuracy = round3(ratio(s.TP, n))
+		s.MsPerPage = math.Round(s.Seconds*1000/float64(n)*1000) / 1000
+		scores = append(scores, s)
+	}
+
+	fmt.Printf("published_at on %s: %d pages\n\n", *dev, len(pages))
+	fmt.Printf("%-32s %4s %4s %4s  %-9s %-6s %-8s %-6s %s\n", "Tool", "tp", "fp", "fn", "Precision", "Recall", "Accuracy", "F1", "ms/page")
+	for _, s := range scores {
+		fmt.Printf("%-32s %4d %4d %4d  %-9.3f %-6.3f %-8.3f %-6.3f %.2f\n", s.Tool, s.TP, s.FP, s.FN, s.Precision, s.Recall, s.Accuracy, s.F1, s.MsPerPage)
+	}
+	bySrc := map[string][3]int{}
+	ours := scores[0]
+	for _, p := range pages {
+		src := ours.sources[p.id]
+		if src == "" {
+			src = "none"
+		}
+		c := bySrc[src]
+		switch out := ours.outputs[p.id]; {
+		case out == "":
+			c[2]++
+		case out == p.ref:
+			c[0]++
+		default:
+			c[1]++
+		}
+		bySrc[src] = c
+	}
+	var srcs []string
+	for k := range bySrc {
+		srcs = append(srcs, k)
+	}
+	sort.Strings(srcs)
+	fmt.Printf("\nnewswatch by date_source (tp/fp/fn):")
+	for _, k := range srcs {
+		c := bySrc[k]
+		fmt.Printf("  %s %d/%d/%d", k, c[0], c[1], c[2])
+	}
+	fmt.Println()
+	if *showErrors {
+		fmt.Println()
+		for _, p := range pages {
+			out := ours.outputs[p.id]
+			if *showAll || out != p.ref || out == "" {
+				ext := ""
+				if len(scores) == 3 {
+					ext = scores[2].outputs[p.id]
+				}
+				fmt.Printf("%s ref=%-10s got=%-10s src=%-6s htmldate-ext=%-10s %s\n", p.id, p.ref, out, ours.sources[p.id], ext, p.url)
+			}
+		}
+	}
+	if *jsonOut != "" {
+		b, _ := json.MarshalIndent(map[string]any{"dev": *dev, "pages": len(pages), "scores": scores}, "", "  ")
+		if err := os.WriteFile(*jsonOut, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintln(os.Stderr, "datebench:", err)
+			os.Exit(1)
+		}
+	}
+}
+
+func ratio(a, b int) float64 {
+	if b == 0 {
+		return 0
+	}
+	return float64(a) / float64(b)
+}
+
+func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+
+// load reads the ground truth and the gzip-compressed pages, decoding each
+// to UTF-8 as the original loader does (UTF-8, else detected charset).
+func load(dir string) ([]page, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "ground-truth.json"))
+	if err != nil {
+		return nil, err
+	}
+	var gt map[string]truth
+	if err := json.Unmarshal(b, &gt); err != nil {
+		return nil, fmt.Errorf("ground truth: %w", err)
+	}
+	ids := make([]string, 0, len(gt))
+	for id := range gt {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	pages := make([]page, 0, len(ids))
+	for _, id := range ids {
+		raw, err := readGz(filepath.Join(dir, "html", id+".html.gz"))
+		if err != nil {
+			return nil, err
+		}
+		utf, _, err := charset.Decode(raw, "")
+		if err != nil {
+			utf = raw
+		}
+		p := page{id: id, url: gt[id].URL, html: string(utf)}
+		if d := gt[id].Date; d != nil {
+			p.ref = *d
+		}
+		pages = append(pages, p)
+	}
+	return pages, nil
+}
+
+func readGz(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return io.ReadAll(zr)
+}
