@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"sort"
 	"regexp"
 	"strconv"
 	"strings"
@@ -189,7 +190,8 @@ type ByteSize int64
 func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	v, err := ParseByteSize(n.Value)
 	if err != nil {
-		return err
+		// A TypeError keeps the position and lets decoding go on.
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: %v", n.Line, err)}}
 	}
 	*b = v
 	return nil
@@ -326,6 +328,12 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 		}
 	}
 	problems = append(problems, cfg.problems()...)
+	sort.SliceStable(problems, func(i, j int) bool {
+		if problems[i].Line != problems[j].Line {
+			return problems[i].Line < problems[j].Line
+		}
+		return problems[i].Column < problems[j].Column
+	})
 	if len(problems) > 0 {
 		return nil, &ValidationError{Problems: problems}
 	}
