@@ -58,6 +58,9 @@ func Find(doc *html.Node, opt Options) Result {
 	f := finder{opt: opt, doc: doc}
 	f.walk(doc)
 
+	// Parse every structured source first: each timestamp seen is evidence
+	// for the local zone of the others.
+	f.structured()
 	var res Result
 	pub, pubSrc := f.published()
 	if pub != nil {
@@ -86,6 +89,7 @@ type finder struct {
 	title      string
 	dateLike   []*html.Node // elements whose class/id says "date"
 	seen       []parsed     // every absolute timestamp parsed, as zone evidence
+	pub, mod   []sourced    // best structured candidate per source
 	order      map[*html.Node]int
 	n          int
 	inArticle  map[*html.Node]bool
@@ -178,16 +182,26 @@ func (f *finder) parse(s string) (parsed, bool) {
 	return p, true
 }
 
-func (f *finder) published() (*time.Time, string) {
-	srcs := []struct {
-		name string
-		c    *cand
-	}{
+type sourced struct {
+	name string
+	c    *cand
+}
+
+func (f *finder) structured() {
+	f.pub = []sourced{
 		{SourceJSONLD, best(f.jsonLD("datePublished"))},
 		{SourceMeta, best(f.meta(pubMeta))},
 		{SourceTime, f.timeElems(false)},
 	}
-	for _, s := range srcs {
+	f.mod = []sourced{
+		{SourceJSONLD, best(f.jsonLD("dateModified"))},
+		{SourceMeta, best(f.meta(modMeta))},
+		{SourceTime, f.timeElems(true)},
+	}
+}
+
+func (f *finder) published() (*time.Time, string) {
+	for _, s := range f.pub {
 		if s.c != nil {
 			return f.present(s.c.p), s.name
 		}
@@ -205,15 +219,7 @@ func (f *finder) published() (*time.Time, string) {
 }
 
 func (f *finder) modified() (*time.Time, string) {
-	srcs := []struct {
-		name string
-		c    *cand
-	}{
-		{SourceJSONLD, best(f.jsonLD("dateModified"))},
-		{SourceMeta, best(f.meta(modMeta))},
-		{SourceTime, f.timeElems(true)},
-	}
-	for _, s := range srcs {
+	for _, s := range f.mod {
 		if s.c != nil {
 			return f.present(s.c.p), s.name
 		}
@@ -235,6 +241,8 @@ func (f *finder) present(p parsed) *time.Time {
 				t = t.In(loc)
 			} else if f.opt.Location != time.UTC {
 				t = t.In(f.opt.Location)
+			} else if loc := f.urlDayZone(t); loc != nil {
+				t = t.In(loc)
 			}
 		}
 	}
@@ -255,6 +263,32 @@ func (f *finder) localZone(t time.Time) *time.Location {
 		diff := wall.Sub(t)
 		if diff != 0 && absDur(diff) <= 14*time.Hour && diff%(15*time.Minute) == 0 {
 			return time.FixedZone("", int(diff/time.Second))
+		}
+	}
+	return nil
+}
+
+// urlDayZone handles a UTC timestamp on a page of unknown zone whose URL
+// names the neighbouring calendar day (/2023/11/08/ for 2023-11-09T01:09Z):
+// the URL carries the outlet's local day, so the instant is shown at the
+// smallest whole-hour offset that falls on that day. The instant is
+// unchanged.
+func (f *finder) urlDayZone(t time.Time) *time.Location {
+	u := f.fromURL()
+	if u == nil {
+		return nil
+	}
+	uy, um, ud := u.Date()
+	for h := 1; h <= 14; h++ {
+		for _, off := range []int{h, -h} {
+			if h == 14 && off < 0 {
+				continue
+			}
+			l := time.FixedZone("", off*3600)
+			y, m, d := t.In(l).Date()
+			if y == uy && m == um && d == ud {
+				return l
+			}
 		}
 	}
 	return nil
