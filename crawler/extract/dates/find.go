@@ -90,6 +90,7 @@ type finder struct {
 	dateLike   []*html.Node // elements whose class/id says "date"
 	seen       []parsed     // every absolute timestamp parsed, as zone evidence
 	pub, mod   []sourced    // best structured candidate per source
+	texts      []*html.Node // short visible text nodes, in document order
 	order      map[*html.Node]int
 	n          int
 	inArticle  map[*html.Node]bool
@@ -135,6 +136,11 @@ func (f *finder) walk(n *html.Node) {
 			if !skip && isDateLike(n) {
 				f.dateLike = append(f.dateLike, n)
 				f.inArticle[n] = inArt
+			}
+		}
+		if n.Type == html.TextNode && !skip && len(f.texts) < maxTextNodes {
+			if t := strings.TrimSpace(n.Data); t != "" && len(t) <= 300 {
+				f.texts = append(f.texts, n)
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -188,10 +194,22 @@ type sourced struct {
 }
 
 func (f *finder) structured() {
+	metas := f.meta(pubMeta)
+	var strong, weak []cand
+	for _, c := range metas {
+		if c.prio < weakMeta {
+			strong = append(strong, c)
+		} else {
+			weak = append(weak, c)
+		}
+	}
+	// Generic meta names ("date", "dc.date", "created") often carry the
+	// page's modification or creation date; a <time> element beats them.
 	f.pub = []sourced{
 		{SourceJSONLD, best(f.jsonLD("datePublished"))},
-		{SourceMeta, best(f.meta(pubMeta))},
+		{SourceMeta, best(strong)},
 		{SourceTime, f.timeElems(false)},
+		{SourceMeta, best(weak)},
 	}
 	f.mod = []sourced{
 		{SourceJSONLD, best(f.jsonLD("dateModified"))},
@@ -200,22 +218,54 @@ func (f *finder) structured() {
 	}
 }
 
+// published picks the publication date. Each source (JSON-LD, strong
+// meta, <time>, weak meta, URL, visible text) offers at most one date; the
+// calendar day offered by the most sources wins, ties going to the most
+// trusted source, so that a single source contradicted by two others that
+// agree (a JSON-LD block copied from another article, a meta tag holding
+// the update time) is outvoted.
 func (f *finder) published() (*time.Time, string) {
-	for _, s := range f.pub {
+	type vote struct {
+		t    *time.Time
+		src  string
+		rank int
+	}
+	var votes []vote
+	for i, s := range f.pub {
 		if s.c != nil {
-			return f.present(s.c.p), s.name
+			votes = append(votes, vote{f.present(s.c.p), s.name, i})
 		}
 	}
 	if t := f.fromURL(); t != nil {
-		return t, SourceURL
+		votes = append(votes, vote{t, SourceURL, len(f.pub)})
 	}
 	if c := f.visibleText(); c != nil {
-		return f.present(c.p), SourceText
+		votes = append(votes, vote{f.present(c.p), SourceText, len(f.pub) + 1})
 	}
-	if t := f.htmldate(); t != nil {
-		return t, SourceText
+	if len(votes) == 0 {
+		if t := f.htmldate(); t != nil {
+			return t, SourceText
+		}
+		return nil, ""
 	}
-	return nil, ""
+	day := func(t *time.Time) string { return t.Format("2006-01-02") }
+	support := map[string]int{}
+	for _, v := range votes {
+		support[day(v.t)]++
+	}
+	win := votes[0]
+	for _, v := range votes[1:] {
+		if support[day(v.t)] > support[day(win.t)] {
+			win = v
+		}
+	}
+	// The most trusted source that gave the winning day supplies the time.
+	for _, v := range votes {
+		if day(v.t) == day(win.t) {
+			return v.t, v.src
+		}
+	}
+	return win.t, win.src
 }
 
 func (f *finder) modified() (*time.Time, string) {
@@ -409,6 +459,9 @@ func jsonStrings(v any) []string {
 
 // ---- meta ----
 
+// weakMeta is the priority from which meta names are generic.
+const weakMeta = 6
+
 // Meta names (property, name, itemprop or http-equiv, lowercased) with their
 // priority.
 var pubMeta = map[string]int{
@@ -575,6 +628,9 @@ func (f *finder) fromURL() *time.Time {
 // sentence that says "today" is not a dateline.
 const maxRelativeLen = 40
 
+// maxTextNodes bounds the text nodes kept for the label search.
+const maxTextNodes = 5000
+
 // afterTitleNodes is how many text nodes after the <h1> are searched for a
 // dateline; afterTitleRelative, how many of them may give a relative or
 // yearless date.
@@ -584,11 +640,17 @@ const (
 )
 
 func (f *finder) visibleText() *cand {
+	if c := f.labeled(); c != nil {
+		return c
+	}
 	// Date-like elements: near the title, then in the article, then others.
 	var abs, rel []cand
 	consider := func(s string, prio int) {
 		if s == "" || len(s) > 200 {
 			return
+		}
+		if l := normalize(s); reModLabel.MatchString(l) && !rePubLabel.MatchString(l) {
+			return // "Updated: ..." is not the publication date
 		}
 		p, ok := f.parse(s)
 		if !ok {
@@ -633,6 +695,55 @@ func (f *finder) visibleText() *cand {
 		return c
 	}
 	return best(rel)
+}
+
+// Labels that introduce a publication or a modification date in running
+// page text (az, ru, tr, en, de, fr, es, it), matched on normalized text.
+var (
+	rePubLabel = regexp.MustCompile(`(?:^|[^\p{L}])(dərc (?:olunub|edilib|olunma tarixi)|yayımlanıb|yayımlanma tarixi|` +
+		`опубликовано|дата публикации|размещено|` +
+		`yayınlanma(?: tarihi)?|yayın tarihi|yayınlandı|` +
+		`published(?: on| at)?|first published|posted(?: on| at)?|` +
+		`erschienen(?: am)?|veröffentlicht(?: am)?|publiziert(?: am)?|` +
+		`publié le|mis en ligne le|publicado(?: el)?|pubblicato(?: il)?)(?:$|[^\p{L}])`)
+	reModLabel = regexp.MustCompile(`(?:^|[^\p{L}])(yenilənib|yeniləndi|yenilənmə|обновлено|изменено|последнее обновление|` +
+		`güncellendi|güncelleme(?: tarihi)?|son güncelleme|` +
+		`updated(?: on| at)?|last (?:updated|modified|changed)|modified(?: on)?|` +
+		`letzte änderung|zuletzt (?:aktualisiert|geändert)|aktualisiert(?: am)?|geändert am|` +
+		`mis à jour(?: le)?|modifié le|actualizado(?: el)?|aggiornato(?: il)?)(?:$|[^\p{L}])`)
+)
+
+// labeled finds a date introduced by a publication label ("Erschienen am:
+// 01.11.2023", "Опубликовано: 21 февраля 2025", "Published: Feb 21, 2025")
+// in the page text, the label and the date in one text node or the date in
+// one of the next two.
+func (f *finder) labeled() *cand {
+	for i, n := range f.texts {
+		l := normalize(n.Data)
+		loc := rePubLabel.FindStringIndex(l)
+		if loc == nil || reModLabel.MatchString(l) && !labelFirst(l, loc[0]) {
+			continue
+		}
+		if p, ok := f.parse(l[loc[0]:]); ok && p.kind == absolute {
+			return &cand{p, 0}
+		}
+		// Label alone: the date follows in the next text nodes.
+		if len(strings.TrimSpace(l[loc[1]:])) <= 3 {
+			for j := i + 1; j < len(f.texts) && j <= i+2; j++ {
+				if p, ok := f.parse(f.texts[j].Data); ok && p.kind == absolute && len(f.texts[j].Data) <= 80 {
+					return &cand{p, 0}
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// labelFirst reports whether the publication label at pos precedes every
+// modification label in l.
+func labelFirst(l string, pos int) bool {
+	m := reModLabel.FindStringIndex(l)
+	return m == nil || pos < m[0]
 }
 
 // couldBeRelative reports whether s might parse as a relative or yearless
