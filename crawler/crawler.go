@@ -295,8 +295,8 @@ type Stats struct {
 	// Skipped are URLs left out by limits, age or a paused host.
 	Skipped int
 	// Errors counts failures by kind: network, http_4xx, http_5xx,
-	// rate_limited, too_large, feed, sitemap, extract, invalid_article,
-	// publish, request.
+	// rate_limited, too_large, robots_unavailable, feed, sitemap, listing,
+	// extract, invalid_article, publish, request.
 	Errors map[string]int
 	// Outlets are the per-outlet Stats in the aggregate Crawl returns.
 	Outlets map[string]Stats

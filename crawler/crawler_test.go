@@ -478,3 +478,59 @@ func TestBackfillSince(t *testing.T) {
 		t.Errorf("since before every entry: published %d, want 10", st.ArticlesPublished)
 	}
 }
+
+// A transient robots.txt failure is retried instead of being read as
+// "disallow all" (5xx) or "allow all" (429) for the whole pass; one that
+// persists blocks the outlet.
+func TestRobotsTransientFailure(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		failures  int
+		status    int
+		published int
+	}{
+		{"503 then ok", 2, http.StatusServiceUnavailable, 1},
+		{"429 then ok", 1, http.StatusTooManyRequests, 1},
+		{"429 forever", 100, http.StatusTooManyRequests, 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			hits := map[string]int{}
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				mu.Lock()
+				hits[r.URL.Path]++
+				n := hits[r.URL.Path]
+				mu.Unlock()
+				switch r.URL.Path {
+				case "/robots.txt":
+					if n <= tc.failures {
+						http.Error(w, "busy", tc.status)
+						return
+					}
+					fmt.Fprint(w, "User-agent: *\nDisallow: /private/\n")
+				case "/rss":
+					fmt.Fprint(w, `<rss version="2.0"><channel><item><link>/news/10001-a</link></item><item><link>/private/10002-b</link></item></channel></rss>`)
+				default:
+					fmt.Fprint(w, `<h1>A</h1><p>one</p><p>two</p>`)
+				}
+			}))
+			defer srv.Close()
+			fetch := DefaultFetch()
+			fetch.Rate = Rate{Parallelism: 1}
+			fetch.Retry = Retry{MaxRetries: 3, Backoff: time.Millisecond, MaxWait: time.Second}
+			cfg := &Config{Outlets: []OutletConfig{{ID: "x", BaseURL: srv.URL, Feeds: []string{srv.URL + "/rss"}, Fetch: fetch}}}
+			st, err := newTestCrawler(t, cfg, newMemSink()).Crawl(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if st.ArticlesPublished != tc.published || hits["/private/10002-b"] != 0 {
+				t.Errorf("published %d (want %d), private fetched %d times; hits %v", st.ArticlesPublished, tc.published, hits["/private/10002-b"], hits)
+			}
+			if tc.published == 0 && (hits["/rss"] != 0 || st.RobotsBlocked == 0 || st.Errors["robots_unavailable"] != 1) {
+				t.Errorf("robots.txt unavailable: feed fetched %d times, robots-blocked %d", hits["/rss"], st.RobotsBlocked)
+			}
+		})
+	}
+}

@@ -125,7 +125,11 @@ func (p *pass) setup() error {
 	col.Context = p.ctx
 	col.AllowedDomains = p.o.hosts.hostNames()
 	col.SetRequestTimeout(cfg.Timeout)
-	col.WithTransport(&transport{base: p.c.transport, ctx: p.ctx, maxBody: int64(cfg.MaxBodySize), requests: &p.requests})
+	col.WithTransport(&transport{base: p.c.transport, ctx: p.ctx, maxBody: int64(cfg.MaxBodySize), retry: cfg.Retry, requests: &p.requests,
+		robotsFailed: func(u *url.URL, status string) {
+			p.count("robots_unavailable", 1)
+			p.log.Warn("robots.txt unavailable, host disallowed for this pass", zap.String("url", u.String()), zap.String("status", status))
+		}})
 	col.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {
 			return errors.New("stopped after 10 redirects")
@@ -365,6 +369,9 @@ func (p *pass) onError(r *colly.Response, err error) {
 		if strings.Contains(err.Error(), "redirect") {
 			retryable = false
 		}
+	}
+	if r.Ctx.Get(ctxKind) == kindRobots {
+		retryable = false // the transport retried it
 	}
 	if retryable && attempt < retry.MaxRetries {
 		wait := retryAfter(r.Headers, time.Now())

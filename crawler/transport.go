@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
@@ -36,10 +37,74 @@ type transport struct {
 	base     http.RoundTripper
 	ctx      context.Context
 	maxBody  int64
+	retry    Retry
 	requests *atomic.Int64
+	// robotsFailed is called when robots.txt stays unavailable (may be nil).
+	robotsFailed func(u *url.URL, status string)
 }
 
+// RoundTrip implements http.RoundTripper. robots.txt is retried here on
+// network errors, 429 and 5xx, since colly fetches it outside its
+// callbacks and caches the outcome for the pass. A 429 or 5xx that
+// persists means "disallow all" (RFC 9309 section 2.3.1.4); colly v2.3.0
+// would read it as "allow all" (it ignores robotstxt's disallowAll), so
+// the transport answers with an explicit "Disallow: /" instead.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.URL.Path != "/robots.txt" || req.Method != http.MethodGet {
+		return t.roundTrip(req)
+	}
+	for attempt := 0; ; attempt++ {
+		resp, err := t.roundTrip(req)
+		transient := (err != nil && !errors.Is(err, ErrBodyTooLarge)) ||
+			(resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500))
+		if !transient || attempt >= t.retry.MaxRetries || t.ctx.Err() != nil || req.Context().Err() != nil {
+			if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500) {
+				t.disallowAll(req, resp)
+			}
+			return resp, err
+		}
+		var h http.Header
+		if resp != nil {
+			h = resp.Header
+		}
+		wait := retryAfter(&h, time.Now())
+		if wait > t.retry.MaxWait {
+			if resp != nil {
+				t.disallowAll(req, resp)
+			}
+			return resp, err
+		}
+		if wait == 0 {
+			wait = backoff(t.retry.Backoff, attempt)
+		}
+		select {
+		case <-time.After(wait):
+		case <-t.ctx.Done():
+			return nil, context.Cause(t.ctx)
+		case <-req.Context().Done():
+			return nil, req.Context().Err()
+		}
+	}
+}
+
+// robotsUnavailable marks a robots.txt response the transport replaced.
+const robotsUnavailable = "X-Newswatch-Robots-Unavailable"
+
+// disallowAll turns a failed robots.txt response into one that disallows
+// everything, keeping the real status in a header.
+func (t *transport) disallowAll(req *http.Request, resp *http.Response) {
+	if t.robotsFailed != nil {
+		t.robotsFailed(req.URL, resp.Status)
+	}
+	resp.Header.Set(robotsUnavailable, resp.Status)
+	resp.StatusCode, resp.Status = http.StatusOK, "200 OK"
+	body := "User-agent: *\nDisallow: /\n"
+	resp.Body = io.NopCloser(strings.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Type", "text/plain")
+}
+
+func (t *transport) roundTrip(req *http.Request) (*http.Response, error) {
 	// colly's robots.txt requests carry no context (the client's Timeout
 	// gives them a deadline only): tie every request to the pass. The body
 	// is read before RoundTrip returns, so cancelling on return is safe.
