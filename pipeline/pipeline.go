@@ -111,7 +111,8 @@ func (c Config) Validate() error {
 // Pipeline is a running newswatch process.
 type Pipeline struct {
 	cfg      Config
-	log      *zap.Logger
+	log      *zap.Logger // the pipeline's own messages
+	root     *zap.Logger // handed to the components, which name themselves
 	embedded *bus.Embedded
 	conn     *bus.Conn
 	store    store.Store
@@ -138,7 +139,7 @@ func Start(ctx context.Context, cfg Config, log *zap.Logger) (p *Pipeline, err e
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("config: %w", err)
 	}
-	p = &Pipeline{cfg: cfg, log: log, registry: prometheus.NewRegistry(), passes: map[string]int{}, serveErr: make(chan error, 1)}
+	p = &Pipeline{cfg: cfg, log: log.Named("pipeline"), root: log, registry: prometheus.NewRegistry(), passes: map[string]int{}, serveErr: make(chan error, 1)}
 	defer func() {
 		if err != nil {
 			p.Close()
@@ -155,7 +156,7 @@ func Start(ctx context.Context, cfg Config, log *zap.Logger) (p *Pipeline, err e
 		}
 	}
 	if cfg.Parts.Index || cfg.Parts.Serve {
-		st, err := bleve.Open(filepath.Join(cfg.DataDir, "index"), bleve.Options{}, log.Named("store"))
+		st, err := bleve.Open(filepath.Join(cfg.DataDir, "index"), bleve.Options{}, log)
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
@@ -166,7 +167,7 @@ func Start(ctx context.Context, cfg Config, log *zap.Logger) (p *Pipeline, err e
 	if cfg.Parts.Index {
 		icfg := cfg.Indexer
 		icfg.Registerer = p.registry
-		ix, err := indexer.New(icfg, p.conn, p.store, log.Named("indexer"))
+		ix, err := indexer.New(icfg, p.conn, p.store, log)
 		if err != nil {
 			return nil, fmt.Errorf("indexer: %w", err)
 		}
@@ -186,7 +187,7 @@ func Start(ctx context.Context, cfg Config, log *zap.Logger) (p *Pipeline, err e
 	}
 	if cfg.Parts.Crawl {
 		opts := append([]crawler.Option{crawler.WithOnPass(p.onPass)}, cfg.CrawlerOptions...)
-		cr, err := crawler.New(cfg.Outlets, extract.New(), sink{p.conn}, log.Named("crawler"), opts...)
+		cr, err := crawler.New(cfg.Outlets, extract.New(), sink{p.conn}, log, opts...)
 		if err != nil {
 			return nil, fmt.Errorf("crawler: %w", err)
 		}
@@ -205,14 +206,14 @@ func Start(ctx context.Context, cfg Config, log *zap.Logger) (p *Pipeline, err e
 func (p *Pipeline) startBus(ctx context.Context) error {
 	url := p.cfg.NATSURL
 	if url == "" {
-		e, err := bus.StartEmbedded(ctx, bus.EmbeddedConfig{DataDir: p.cfg.DataDir}, p.log.Named("nats"))
+		e, err := bus.StartEmbedded(ctx, bus.EmbeddedConfig{DataDir: p.cfg.DataDir}, p.root)
 		if err != nil {
 			return fmt.Errorf("embedded nats: %w", err)
 		}
 		p.embedded = e
 		url = e.ClientURL()
 	}
-	conn, err := bus.Connect(ctx, url, p.log.Named("bus"))
+	conn, err := bus.Connect(ctx, url, p.root)
 	if err != nil {
 		return fmt.Errorf("connect nats: %w", err)
 	}
@@ -234,7 +235,7 @@ func (p *Pipeline) startAPI() error {
 			return nil
 		}
 	}
-	srv, err := api.New(cfg, p.store, p.log.Named("api"))
+	srv, err := api.New(cfg, p.store, p.root)
 	if err != nil {
 		return fmt.Errorf("api: %w", err)
 	}
