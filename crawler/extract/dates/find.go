@@ -129,7 +129,7 @@ func (f *finder) walk(n *html.Node) {
 			case atom.Footer, atom.Aside, atom.Nav:
 				skip = true
 			}
-			if n.DataAtom == atom.Time || strings.HasPrefix(strings.ToLower(attr(n, "itemprop")), "date") {
+			if n.DataAtom == atom.Time || n.DataAtom != atom.Meta && strings.HasPrefix(strings.ToLower(attr(n, "itemprop")), "date") {
 				f.times = append(f.times, n)
 				f.inArticle[n] = inArt
 			}
@@ -205,16 +205,25 @@ func (f *finder) structured() {
 	}
 	// Generic meta names ("date", "dc.date", "created") often carry the
 	// page's modification or creation date; a <time> element beats them.
+	// Sources in order of trust. Typed <time> elements (itemprop, pubdate,
+	// a "published" class) and dates labeled "Published:" in the text come
+	// right after meta; plain <time> elements, the URL and date-like text
+	// next; generic meta names and <time> elements outside the article last.
 	f.pub = []sourced{
 		{SourceJSONLD, best(f.jsonLD("datePublished"))},
 		{SourceMeta, best(strong)},
-		{SourceTime, f.timeElems(false)},
+		{SourceTime, f.timeElems(false, 0, 10)},
+		{SourceText, f.labeled()},
+		{SourceTime, f.timeElems(false, 20, 20)},
+		{SourceURL, f.urlCand()},
+		{SourceText, f.visibleText()},
 		{SourceMeta, best(weak)},
+		{SourceTime, f.timeElems(false, 30, 30)},
 	}
 	f.mod = []sourced{
 		{SourceJSONLD, best(f.jsonLD("dateModified"))},
 		{SourceMeta, best(f.meta(modMeta))},
-		{SourceTime, f.timeElems(true)},
+		{SourceTime, f.timeElems(true, 0, 30)},
 	}
 }
 
@@ -235,12 +244,6 @@ func (f *finder) published() (*time.Time, string) {
 		if s.c != nil {
 			votes = append(votes, vote{f.present(s.c.p), s.name, i})
 		}
-	}
-	if t := f.fromURL(); t != nil {
-		votes = append(votes, vote{t, SourceURL, len(f.pub)})
-	}
-	if c := f.visibleText(); c != nil {
-		votes = append(votes, vote{f.present(c.p), SourceText, len(f.pub) + 1})
 	}
 	if len(votes) == 0 {
 		if t := f.htmldate(); t != nil {
@@ -524,7 +527,10 @@ func (f *finder) meta(names map[string]int) []cand {
 var reModClass = regexp.MustCompile(`(?i)updated|modified|changed|edit`)
 var rePubClass = regexp.MustCompile(`(?i)publish|pubdate|entry-date|post-date|posted|created`)
 
-func (f *finder) timeElems(modified bool) *cand {
+// timeElems returns the best <time>/itemprop candidate whose priority class
+// (0 typed, 10 publish class, 20 in article or by the title, 30 elsewhere)
+// lies in [minClass, maxClass].
+func (f *finder) timeElems(modified bool, minClass, maxClass int) *cand {
 	var cs []cand
 	for _, n := range f.times {
 		ip := strings.ToLower(attr(n, "itemprop"))
@@ -556,6 +562,9 @@ func (f *finder) timeElems(modified bool) *cand {
 		case f.inArticle[n] || f.near(n):
 			prio = 20
 		}
+		if prio < minClass || prio > maxClass {
+			continue
+		}
 		if prio == 30 && f.articleCnt > 0 {
 			continue // a <time> outside the article is probably about another story
 		}
@@ -580,6 +589,15 @@ var (
 	reURLDMY   = regexp.MustCompile(`(?:^|[/_-])(0?[1-9]|[12]\d|3[01])[/_.-](0?[1-9]|1[0-2])[/_.-]((?:19|20)\d{2})(?:$|[/_.-])`)
 	reURLCompt = regexp.MustCompile(`(?:^|[^\d])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:$|[^\d])`)
 )
+
+// urlCand is fromURL as a candidate (a date-only value in Location).
+func (f *finder) urlCand() *cand {
+	t := f.fromURL()
+	if t == nil {
+		return nil
+	}
+	return &cand{p: parsed{t: *t}}
+}
 
 func (f *finder) fromURL() *time.Time {
 	if f.opt.URL == "" {
@@ -640,9 +658,6 @@ const (
 )
 
 func (f *finder) visibleText() *cand {
-	if c := f.labeled(); c != nil {
-		return c
-	}
 	// Date-like elements: near the title, then in the article, then others.
 	var abs, rel []cand
 	consider := func(s string, prio int) {
