@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"reflect"
 	"regexp"
@@ -291,6 +292,9 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, &ValidationError{Problems: []Problem{{File: file, Message: "empty file: want a mapping with an outlets list"}}}
+		}
 		return nil, &ValidationError{Problems: []Problem{yamlProblem(file, err)}}
 	}
 	cfg := &Config{file: file, root: &doc}

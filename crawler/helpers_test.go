@@ -247,7 +247,11 @@ func newFixture(t *testing.T) *fixture {
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<html><head><title>Story %d</title><link rel="canonical" href="%s%s"></head>
-<body><h1>Story %d</h1><article><p>Body of story %d.</p><p>Second paragraph.</p></article></body></html>`, id, base, articlePath(id), id, id)
+<body><header><a href="/">Fixture News</a></header><h1>Story %d</h1><article>
+<p>Body of story %d. The city council met on Thursday evening to discuss the new budget for road repairs, school buildings and the public library, which has been closed for renovation since the spring.</p>
+<p>Council members disagreed about how much money should go to each project. Several residents spoke during the public session and asked for more transparency about the contracts that were signed last year.</p>
+<p>A final vote on the budget is expected next month, after a second round of hearings in every district of the city.</p>
+</article><footer>© Fixture News</footer></body></html>`, id, base, articlePath(id), id, id)
 	}
 	mux.HandleFunc("/news/", articleHandler)
 	mux.HandleFunc("/amp/news/", articleHandler)

@@ -4,8 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"io"
-	"net"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -40,6 +39,9 @@ const (
 	ctxRoot    = "root"    // listing start URL a listing page belongs to
 	ctxAttempt = "attempt" // retries done so far
 )
+
+// errRedirectRefused is the error of a redirect the crawler does not follow.
+var errRedirectRefused = errors.New("redirect refused")
 
 // pass is one discovery and fetch pass over one outlet.
 type pass struct {
@@ -132,10 +134,10 @@ func (p *pass) setup() error {
 		}})
 	col.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
 		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
+			return fmt.Errorf("%w: stopped after 10 redirects", errRedirectRefused)
 		}
 		if !p.o.hosts.allows(req.URL) {
-			return errors.New("redirect leaves the outlet's hosts: " + req.URL.Host)
+			return fmt.Errorf("%w: %s is not one of the outlet's hosts", errRedirectRefused, req.URL.Host)
 		}
 		return nil
 	})
@@ -362,13 +364,15 @@ func (p *pass) onError(r *colly.Response, err error) {
 	case status != 0:
 		kind = "http_status"
 	default:
-		kind = "network"
-		var ne net.Error
-		var oe *net.OpError
-		retryable = errors.As(err, &ne) || errors.As(err, &oe) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-		if strings.Contains(err.Error(), "redirect") {
-			retryable = false
+		var visited *colly.AlreadyVisitedError
+		if errors.As(err, &visited) {
+			// A redirect to a page this pass already fetched.
+			p.update(func(s *Stats) { s.Duplicates++ })
+			return
 		}
+		kind = "network"
+		// Refused redirects (foreign host, loops) will not get better.
+		retryable = !errors.Is(err, errRedirectRefused) && !errors.Is(err, colly.ErrForbiddenDomain)
 	}
 	if r.Ctx.Get(ctxKind) == kindRobots {
 		retryable = false // the transport retried it
