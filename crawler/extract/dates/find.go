@@ -207,16 +207,19 @@ func (f *finder) structured() {
 	// page's modification or creation date; a <time> element beats them.
 	// Sources in order of trust. Typed <time> elements (itemprop, pubdate,
 	// a "published" class) and dates labeled "Published:" in the text come
-	// right after meta; plain <time> elements, the URL and date-like text
-	// next; generic meta names and <time> elements outside the article last.
+	// right after meta; the URL, date-like text by the title and plain <time>
+	// elements next; generic meta names and <time> elements outside the
+	// article last. (Measured on the date benchmark: where two sources
+	// disagree, the earlier one is right more often.)
 	f.pub = []sourced{
 		{SourceJSONLD, best(f.jsonLD("datePublished"))},
 		{SourceMeta, best(strong)},
 		{SourceTime, f.timeElems(false, 0, 10)},
 		{SourceText, f.labeled()},
-		{SourceTime, f.timeElems(false, 20, 20)},
 		{SourceURL, f.urlCand()},
-		{SourceText, f.visibleText()},
+		{SourceText, f.visibleText(0, afterTitlePrio-1)},
+		{SourceTime, f.timeElems(false, 20, 20)},
+		{SourceText, f.visibleText(afterTitlePrio, 1<<30)},
 		{SourceMeta, best(weak)},
 		{SourceTime, f.timeElems(false, 30, 30)},
 	}
@@ -657,7 +660,13 @@ const (
 	afterTitleRelative = 5
 )
 
-func (f *finder) visibleText() *cand {
+// afterTitlePrio is the priority of text found by scanning after the <h1>
+// (date-like elements rank before it).
+const afterTitlePrio = 1500000
+
+// visibleText returns the best visible-text date with a priority in
+// [minPrio, maxPrio].
+func (f *finder) visibleText(minPrio, maxPrio int) *cand {
 	// Date-like elements: near the title, then in the article, then others.
 	var abs, rel []cand
 	consider := func(s string, prio int) {
@@ -702,14 +711,23 @@ func (f *finder) visibleText() *cand {
 			}
 			count++
 			if len(s) <= 120 && (count <= afterTitleRelative || !couldBeRelative(s)) {
-				consider(s, 1500000+count)
+				consider(s, afterTitlePrio+count)
 			}
 		}
 	}
-	if c := best(abs); c != nil {
+	inRange := func(cs []cand) []cand {
+		var out []cand
+		for _, c := range cs {
+			if c.prio >= minPrio && c.prio <= maxPrio {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	if c := best(inRange(abs)); c != nil {
 		return c
 	}
-	return best(rel)
+	return best(inRange(rel))
 }
 
 // Labels that introduce a publication or a modification date in running
