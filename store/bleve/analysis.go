@@ -1,6 +1,7 @@
 package bleve
 
 import (
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -47,24 +48,52 @@ func init() {
 // upper-case text ("İLHAM", "IŞIQ") matches lower-case queries and the
 // other way round, and Russian ё folded into е as Russian text mixes them.
 func fold(s string) string {
-	s = norm.NFC.String(s)
-	out := make([]rune, 0, len(s))
-	for _, r := range s {
-		switch r {
-		case 'I', 'İ', 'ı':
-			r = 'i'
-		case 'ё', 'Ё':
-			r = 'е'
-		case '\u0307': // combining dot above left from a decomposed İ
-			if len(out) > 0 && out[len(out)-1] == 'i' {
-				continue
-			}
-		default:
-			r = unicode.ToLower(r)
-		}
-		out = append(out, r)
+	if !norm.NFC.IsNormalString(s) {
+		s = norm.NFC.String(s)
 	}
-	return string(out)
+	// Fast path: most words are already in index form.
+	i := 0
+	for i < len(s) {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if 'A' <= c && c <= 'Z' {
+				break
+			}
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if foldRune(r) != r || r == '\u0307' {
+			break
+		}
+		i += n
+	}
+	if i == len(s) {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	b.WriteString(s[:i])
+	prevI := i > 0 && s[i-1] == 'i'
+	for _, r := range s[i:] {
+		if r == '\u0307' && prevI { // combining dot above left from a decomposed İ
+			continue
+		}
+		r = foldRune(r)
+		b.WriteRune(r)
+		prevI = r == 'i'
+	}
+	return b.String()
+}
+
+func foldRune(r rune) rune {
+	switch r {
+	case 'I', 'İ', 'ı':
+		return 'i'
+	case 'ё', 'Ё':
+		return 'е'
+	}
+	return unicode.ToLower(r)
 }
 
 // foldFilter applies fold to every token; offsets stay those of the
@@ -73,7 +102,9 @@ type foldFilter struct{}
 
 func (foldFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	for _, t := range in {
-		t.Term = []byte(fold(string(t.Term)))
+		if f := fold(string(t.Term)); f != string(t.Term) {
+			t.Term = []byte(f)
+		}
 	}
 	return in
 }

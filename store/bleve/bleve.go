@@ -26,6 +26,7 @@ import (
 	"github.com/blevesearch/bleve/v2/search"
 	"github.com/blevesearch/bleve/v2/search/highlight/format/ansi"
 	"github.com/blevesearch/bleve/v2/search/highlight/format/html"
+	_ "github.com/blevesearch/bleve/v2/search/highlight/highlighter/ansi" // registers the ansi highlighter
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	"go.uber.org/zap"
 
@@ -68,6 +69,7 @@ type Index struct {
 	log  *zap.Logger
 	opts Options
 	tr   translator
+	mark string // what the highlight style puts before a match
 
 	mu      sync.RWMutex // guards closed; held (read) by every operation
 	closed  bool
@@ -109,7 +111,11 @@ func Open(dir string, opts Options, log *zap.Logger) (*Index, error) {
 		}
 		log.Info("created index", zap.String("path", path))
 	}
-	return &Index{idx: idx, log: log, opts: opts, tr: translator{m: idx.Mapping()}}, nil
+	mark := "<mark>"
+	if opts.HighlightStyle == HighlightANSI {
+		mark = ansi.DefaultAnsiHighlight
+	}
+	return &Index{idx: idx, log: log, opts: opts, tr: translator{m: idx.Mapping()}, mark: mark}, nil
 }
 
 // Close flushes and closes the index; later calls return store.ErrClosed.
@@ -456,9 +462,20 @@ func (x *Index) Search(ctx context.Context, q store.Query) (*store.Result, error
 		if len(h.Fragments) > 0 {
 			hit.Highlights = map[string][]string{}
 			for f, frags := range h.Fragments {
-				if len(frags) > 0 {
-					hit.Highlights[f] = frags
+				// bleve also returns fragments of fields without a match;
+				// only those that mark something are highlights.
+				var marked []string
+				for _, fr := range frags {
+					if strings.Contains(fr, x.mark) {
+						marked = append(marked, fr)
+					}
 				}
+				if len(marked) > 0 {
+					hit.Highlights[f] = marked
+				}
+			}
+			if len(hit.Highlights) == 0 {
+				hit.Highlights = nil
 			}
 		}
 		out.Hits = append(out.Hits, hit)

@@ -2,6 +2,8 @@ package bleve
 
 import (
 	"context"
+	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -124,5 +126,72 @@ func TestOptionsValidate(t *testing.T) {
 	}
 	if _, err := Open(t.TempDir(), Options{HighlightStyle: "neon"}, nil); err == nil {
 		t.Error("Open accepted a bad style")
+	}
+}
+
+func TestQueryFeatures(t *testing.T) {
+	x := open(t, t.TempDir())
+	defer x.Close()
+	arts := storetest.Fixtures(t)
+	arts[0].Tags = []string{"Şuşa", "Qarabağ dirçəlişi"}
+	if err := arts[0].Finalize(); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.Put(context.Background(), arts); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]int64{
+		"tag:şuşa":                  1,
+		`tag:"QARABAĞ DİRÇƏLİŞİ"`:   1,
+		"tag:Qarabağ":               0, // tags match whole
+		"neft*":                     1, // az2: Neft, neftin (ru2 has Cyrillic нефть)
+		"нефт*":                     1,
+		"title:Bak*":                1,
+		"*":                         int64(len(arts)),
+		"— …":                       int64(len(arts)),
+		"Baku —":                    3,
+		"outlet:CALIBER":            2,
+		"section:politics":          1,
+		"lang:RU OR lang:az":        4,
+		"author:smith":              1,
+		"-lang:en -lang:ru":         2,
+		`"Baku" OR ("нефть" Brent)`: 4,
+	} {
+		if n := count(t, x, q); n != want {
+			t.Errorf("%q: %d hits, want %d", q, n, want)
+		}
+	}
+	for _, q := range []string{"n*", "title:x*"} {
+		if _, err := x.Search(context.Background(), store.Query{Text: q}); !errors.Is(err, store.ErrBadQuery) {
+			t.Errorf("%q: %v, want ErrBadQuery", q, err)
+		}
+	}
+}
+
+func TestHighlightsOnlyMarkedFragments(t *testing.T) {
+	for _, style := range []string{HighlightHTML, HighlightANSI, HighlightNone} {
+		x, err := Open(t.TempDir(), Options{HighlightStyle: style}, zaptest.NewLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := x.Put(context.Background(), storetest.Fixtures(t)); err != nil {
+			t.Fatal(err)
+		}
+		r, err := x.Search(context.Background(), store.Query{Text: "Absheron", Size: 5})
+		if err != nil || len(r.Hits) != 1 {
+			t.Fatalf("%s: %v %+v", style, err, r)
+		}
+		hl := r.Hits[0].Highlights
+		switch style {
+		case HighlightNone:
+			if hl != nil {
+				t.Errorf("none: highlights %v", hl)
+			}
+		default:
+			if len(hl) != 1 || len(hl["body"]) != 1 || !strings.Contains(hl["body"][0], "Absheron") {
+				t.Errorf("%s: highlights %q, want one body fragment", style, hl)
+			}
+		}
+		x.Close()
 	}
 }
