@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"time"
@@ -147,6 +148,14 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *zap.Logger) (*E
 
 // ClientURL is the nats:// URL clients connect to.
 func (e *Embedded) ClientURL() string { return e.srv.ClientURL() }
+
+// Port is the TCP port clients connect to.
+func (e *Embedded) Port() int {
+	if a, ok := e.srv.Addr().(*net.TCPAddr); ok {
+		return a.Port
+	}
+	return 0
+}
 
 // Server returns the underlying nats-server, for monitoring.
 func (e *Embedded) Server() *server.Server { return e.srv }

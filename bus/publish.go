@@ -2,6 +2,7 @@ package bus
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
 
 	"github.com/newswatch/newswatch/article"
 )
@@ -56,6 +58,13 @@ type PublishResult struct {
 	Err error
 }
 
+// PublishTimeout bounds Publish and PublishBatch (retries included) when
+// the context has no deadline.
+const PublishTimeout = 30 * time.Second
+
+// attemptTimeout bounds one publish attempt.
+const attemptTimeout = 5 * time.Second
+
 func articleMsg(a *article.Article) (*nats.Msg, error) {
 	data, err := Encode(a)
 	if err != nil {
@@ -67,15 +76,77 @@ func articleMsg(a *article.Article) (*nats.Msg, error) {
 	return m, nil
 }
 
+// copyMsg copies subject, data and headers, so that the publish options
+// set on one attempt's headers never touch another's.
+func copyMsg(m *nats.Msg) *nats.Msg {
+	c := nats.NewMsg(m.Subject)
+	c.Data = m.Data
+	for k, vs := range m.Header {
+		c.Header[k] = append([]string(nil), vs...)
+	}
+	return c
+}
+
+// Transient reports whether a publish error may go away on its own (the
+// server is restarting, a leader election, a timeout) so that retrying
+// makes sense. Retrying a publish is safe: the Nats-Msg-Id makes a repeat
+// a no-op.
+func Transient(err error) bool {
+	var apiErr *jetstream.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.Code == 503 || apiErr.Code == 408
+	}
+	return errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) ||
+		errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, nats.ErrDisconnected) || errors.Is(err, nats.ErrConnectionReconnecting) ||
+		errors.Is(err, jetstream.ErrAsyncPublishTimeout) || errors.Is(err, jetstream.ErrTooManyStalledMsgs)
+}
+
+func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFunc) {
+	if _, ok := ctx.Deadline(); ok {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeout(ctx, PublishTimeout)
+}
+
+// publishRetry publishes m, retrying transient errors with back-off until
+// ctx is done.
+func (c *Conn) publishRetry(ctx context.Context, m *nats.Msg, stream string) (*jetstream.PubAck, error) {
+	wait := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		msg := copyMsg(m)
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		ack, err := c.js.PublishMsg(actx, msg, jetstream.WithExpectStream(stream))
+		cancel()
+		if err == nil {
+			return ack, nil
+		}
+		if !Transient(err) || ctx.Err() != nil {
+			return nil, err
+		}
+		c.log.Debug("publish failed; retrying", zap.String("subject", m.Subject), zap.Int("attempt", attempt), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("%w (last error: %w)", ctx.Err(), err)
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
+}
+
 // Publish publishes a validated article on "articles.<outlet>" with
-// Nats-Msg-Id = a.MsgID() and waits for the server's acknowledgement. An
-// invalid article is an error wrapping article.ErrInvalid and is not sent.
+// Nats-Msg-Id = a.MsgID() and waits for the server's acknowledgement,
+// retrying transient errors (server restarting, timeouts) until ctx is done
+// (PublishTimeout when ctx has no deadline). An invalid article is an error
+// wrapping article.ErrInvalid and is not sent.
 func (c *Conn) Publish(ctx context.Context, a *article.Article) (PublishResult, error) {
 	m, err := articleMsg(a)
 	if err != nil {
 		return PublishResult{}, fmt.Errorf("publish: %w", err)
 	}
-	ack, err := c.js.PublishMsg(ctx, m, jetstream.WithExpectStream(StreamArticles))
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	ack, err := c.publishRetry(ctx, m, StreamArticles)
 	if err != nil {
 		return PublishResult{}, fmt.Errorf("publish %s: %w", a.ID, err)
 	}
@@ -84,23 +155,28 @@ func (c *Conn) Publish(ctx context.Context, a *article.Article) (PublishResult, 
 
 // PublishBatch publishes articles asynchronously, with at most
 // MaxAsyncPending unacknowledged at a time, and waits for every
-// acknowledgement. results[i] belongs to arts[i]; an article that was not
+// acknowledgement; articles that failed transiently are retried one by one
+// like Publish. results[i] belongs to arts[i]; an article that was not
 // published has results[i].Err set. The error summarises the failures
 // (nil when all were published).
 func (c *Conn) PublishBatch(ctx context.Context, arts []*article.Article) ([]PublishResult, error) {
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
 	results := make([]PublishResult, len(arts))
+	msgs := make([]*nats.Msg, len(arts))
 	futures := make([]jetstream.PubAckFuture, len(arts))
 	for i, a := range arts {
-		if err := ctx.Err(); err != nil {
-			results[i].Err = err
-			continue
-		}
 		m, err := articleMsg(a)
 		if err != nil {
 			results[i].Err = err
 			continue
 		}
-		f, err := c.js.PublishMsgAsync(m, jetstream.WithExpectStream(StreamArticles))
+		msgs[i] = m
+		if err := ctx.Err(); err != nil {
+			results[i].Err = err
+			continue
+		}
+		f, err := c.js.PublishMsgAsync(copyMsg(m), jetstream.WithExpectStream(StreamArticles))
 		if err != nil {
 			results[i].Err = err
 			continue
@@ -122,6 +198,14 @@ func (c *Conn) PublishBatch(ctx context.Context, arts []*article.Article) ([]Pub
 	}
 	failed, first := 0, -1
 	for i := range results {
+		if results[i].Err != nil && msgs[i] != nil && Transient(results[i].Err) && ctx.Err() == nil {
+			ack, err := c.publishRetry(ctx, msgs[i], StreamArticles)
+			if err == nil {
+				results[i] = PublishResult{Seq: ack.Sequence, Duplicate: ack.Duplicate}
+			} else {
+				results[i].Err = err
+			}
+		}
 		if results[i].Err != nil {
 			failed++
 			if first < 0 {
@@ -185,7 +269,9 @@ func (c *Conn) PublishDead(ctx context.Context, d DeadLetter) (PublishResult, er
 	if d.StreamSeq > 0 {
 		m.Header.Set(jetstream.MsgIDHeader, "dead:"+strconv.FormatUint(d.StreamSeq, 10))
 	}
-	ack, err := c.js.PublishMsg(ctx, m, jetstream.WithExpectStream(StreamDead))
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	ack, err := c.publishRetry(ctx, m, StreamDead)
 	if err != nil {
 		return PublishResult{}, fmt.Errorf("publish dead letter for %s seq %d: %w", d.Subject, d.StreamSeq, err)
 	}

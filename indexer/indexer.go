@@ -104,20 +104,45 @@ func (ix *Indexer) ConsumerConfig() jetstream.ConsumerConfig {
 	}
 }
 
+// ConsumerInfo returns the server's view of the indexer's consumer.
+func (ix *Indexer) ConsumerInfo(ctx context.Context) (*jetstream.ConsumerInfo, error) {
+	c, err := ix.conn.JetStream().Consumer(ctx, ix.cfg.Stream, ix.cfg.Durable)
+	if err != nil {
+		return nil, fmt.Errorf("indexer consumer: %w", err)
+	}
+	info, err := c.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("indexer consumer info: %w", err)
+	}
+	return info, nil
+}
+
 // Pending returns how many messages the consumer has not finished: not yet
 // delivered plus delivered and not yet acked. It is 0 when the index is
 // caught up with the stream.
 func (ix *Indexer) Pending(ctx context.Context) (uint64, error) {
-	c, err := ix.conn.JetStream().Consumer(ctx, ix.cfg.Stream, ix.cfg.Durable)
+	info, err := ix.ConsumerInfo(ctx)
 	if err != nil {
-		return 0, fmt.Errorf("indexer consumer: %w", err)
+		return 0, err
 	}
-	info, err := c.Info(ctx)
-	if err != nil {
-		return 0, fmt.Errorf("indexer consumer info: %w", err)
+	n := info.NumPending + uint64(info.NumAckPending)
+	if n == 0 && ix.cfg.FilterSubject == "" {
+		// Right after the consumer is created the server may report no
+		// pending messages before it has counted them: compare the ack
+		// floor with the stream's last message too.
+		s, err := ix.conn.JetStream().Stream(ctx, ix.cfg.Stream)
+		if err != nil {
+			return 0, fmt.Errorf("indexer stream: %w", err)
+		}
+		if last := s.CachedInfo().State.LastSeq; info.AckFloor.Stream < last {
+			n = last - info.AckFloor.Stream
+		}
 	}
-	return info.NumPending + uint64(info.NumAckPending), nil
+	return n, nil
 }
+
+// Conn returns the bus connection the indexer uses.
+func (ix *Indexer) Conn() *bus.Conn { return ix.conn }
 
 // Run creates (or updates) the durable consumer and indexes until ctx is
 // done; then it returns nil. A batch in flight when ctx is cancelled
@@ -319,6 +344,7 @@ func (ix *Indexer) put(ctx, wctx context.Context, groups []*group) map[int]error
 		return all
 	}
 	wait := 100 * time.Millisecond
+	wasDown := false
 	for attempt := 0; ; attempt++ {
 		failed, total, pingErr, timedOut := ix.tryPut(ctx, wctx, attempt, arts)
 		switch {
@@ -330,11 +356,18 @@ func (ix *Indexer) put(ctx, wctx context.Context, groups []*group) map[int]error
 			ix.log.Warn("store write timed out; handing the batch back", zap.Error(total),
 				zap.Int("articles", len(arts)), zap.Duration("put_timeout", ix.cfg.PutTimeout))
 			return handBack()
-		case pingErr == nil:
-			// Every article failed, even one by one, but the store is up:
-			// the articles themselves are rejected.
+		case pingErr == nil && !wasDown:
+			// Every article failed, even one by one, while the store was
+			// up: the articles themselves are rejected.
 			return failed
+		case pingErr == nil:
+			// The store came back during this attempt: try again before
+			// blaming the articles.
+			wasDown = false
+			ix.log.Info("store is back; retrying the held batch", zap.Int("articles", len(arts)))
+			continue
 		}
+		wasDown = true
 		ix.log.Warn("store unavailable; holding the batch", zap.Error(pingErr), zap.NamedError("put_error", total),
 			zap.Int("articles", len(arts)), zap.Duration("retry_in", wait))
 		if !sleep(ctx, wait) {
@@ -345,16 +378,38 @@ func (ix *Indexer) put(ctx, wctx context.Context, groups []*group) map[int]error
 }
 
 // tryPut is one attempt of put: the first uses wctx, later ones (during an
-// outage) get a fresh write deadline. When every article failed it pings
-// the store and reports whether the write ran out of time.
+// outage) get a fresh write deadline. When the whole write fails it pings
+// the store: if the store is down that is an outage (pingErr); if it is up
+// the batch is bisected to find the articles it rejects, and the store is
+// pinged again if they all fail. timedOut reports that the write ran out of
+// time.
 func (ix *Indexer) tryPut(ctx, wctx context.Context, attempt int, arts []article.Article) (failed map[int]error, total, pingErr error, timedOut bool) {
 	if attempt > 0 {
 		var cancel context.CancelFunc
 		wctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), ix.cfg.PutTimeout)
 		defer cancel()
 	}
-	failed, total = ix.putBisect(wctx, arts, 0)
+	failed, total = ix.putOnce(wctx, arts, 0)
 	if total == nil {
+		return failed, nil, nil, false
+	}
+	if wctx.Err() != nil {
+		return failed, total, nil, true
+	}
+	if pingErr = ix.st.Ping(wctx); pingErr != nil || len(arts) == 1 {
+		return failed, total, pingErr, false
+	}
+	mid := len(arts) / 2
+	f1, e1 := ix.putBisect(wctx, arts[:mid], 0)
+	f2, e2 := ix.putBisect(wctx, arts[mid:], mid)
+	failed = make(map[int]error, len(f1)+len(f2))
+	for i, e := range f1 {
+		failed[i] = e
+	}
+	for i, e := range f2 {
+		failed[i] = e
+	}
+	if e1 == nil || e2 == nil {
 		return failed, nil, nil, false
 	}
 	if wctx.Err() != nil {
@@ -363,11 +418,9 @@ func (ix *Indexer) tryPut(ctx, wctx context.Context, attempt int, arts []article
 	return failed, total, ix.st.Ping(wctx), false
 }
 
-// putBisect stores arts; on a whole-batch error it splits the batch in
-// halves to find the articles the store rejects. It returns every failed
-// index (offset by off) with its error and, when every article failed, the
-// error of the whole write.
-func (ix *Indexer) putBisect(ctx context.Context, arts []article.Article, off int) (map[int]error, error) {
+// putOnce stores arts and returns the failed indices (offset by off) with
+// their errors and, when the whole write failed, its error.
+func (ix *Indexer) putOnce(ctx context.Context, arts []article.Article, off int) (map[int]error, error) {
 	err := ix.st.Put(ctx, arts)
 	if err == nil {
 		return nil, nil
@@ -387,17 +440,26 @@ func (ix *Indexer) putBisect(ctx context.Context, arts []article.Article, off in
 		}
 		return failed, nil
 	}
-	if len(arts) == 1 || ctx.Err() != nil {
-		failed := make(map[int]error, len(arts))
-		for i := range arts {
-			failed[off+i] = err
-		}
+	failed := make(map[int]error, len(arts))
+	for i := range arts {
+		failed[off+i] = err
+	}
+	return failed, err
+}
+
+// putBisect stores arts; on a whole-write error it splits them in halves to
+// find the articles the store rejects. It returns every failed index
+// (offset by off) with its error and, when every article failed, the error
+// of the whole write.
+func (ix *Indexer) putBisect(ctx context.Context, arts []article.Article, off int) (map[int]error, error) {
+	failed, err := ix.putOnce(ctx, arts, off)
+	if err == nil || len(arts) == 1 || ctx.Err() != nil {
 		return failed, err
 	}
 	mid := len(arts) / 2
 	f1, e1 := ix.putBisect(ctx, arts[:mid], off)
 	f2, e2 := ix.putBisect(ctx, arts[mid:], off+mid)
-	failed := make(map[int]error, len(f1)+len(f2))
+	failed = make(map[int]error, len(f1)+len(f2))
 	for i, e := range f1 {
 		failed[i] = e
 	}

@@ -78,15 +78,30 @@ func publishN(t *testing.T, c *bus.Conn, n, from int) map[string]bool {
 	return ids
 }
 
+// waitIdle waits until the indexer has settled every message in the
+// stream: nothing pending, nothing awaiting an ack, and the ack floor at the
+// stream's last message.
 func waitIdle(t *testing.T, ix *indexer.Indexer) {
 	t.Helper()
+	ctx := context.Background()
 	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
-		n, err := ix.Pending(context.Background())
+		n, err := ix.Pending(ctx)
 		if err != nil {
 			return err
 		}
 		if n != 0 {
 			return fmt.Errorf("%d messages pending", n)
+		}
+		info, err := ix.ConsumerInfo(ctx)
+		if err != nil {
+			return err
+		}
+		s, err := ix.Conn().JetStream().Stream(ctx, bus.StreamArticles)
+		if err != nil {
+			return err
+		}
+		if last := s.CachedInfo().State.LastSeq; info.AckFloor.Stream < last {
+			return fmt.Errorf("ack floor at %d, stream at %d", info.AckFloor.Stream, last)
 		}
 		return nil
 	})
@@ -507,5 +522,54 @@ func TestShutdownMidBatchLosesNothing(t *testing.T) {
 				t.Errorf("%d dead letters", len(d))
 			}
 		})
+	}
+}
+
+// The NATS server restarts under a running indexer and publisher: both
+// reconnect on their own and every article arrives exactly once in the
+// store.
+func TestSurvivesServerRestart(t *testing.T) {
+	dir := t.TempDir()
+	e := bustest.RunServer(t, bus.EmbeddedConfig{DataDir: dir})
+	port := e.Port()
+	c := bustest.Connect(t, e)
+	want := publishN(t, c, 200, 0)
+	st := newMemStore()
+	ix, _ := runIndexer(t, fastConfig(), c, st)
+	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error { return st.check(want, true) })
+
+	e.Shutdown()
+	// Publish while the server is down: Publish retries until it is back.
+	published := make(chan error, 1)
+	more := map[string]bool{}
+	var arts []*article.Article
+	for i := 200; i < 300; i++ {
+		a := bustest.Article(t, "outlet1", i, 500)
+		arts = append(arts, a)
+		more[a.ID] = true
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		for _, a := range arts {
+			if _, err := c.Publish(ctx, a); err != nil {
+				published <- err
+				return
+			}
+		}
+		published <- nil
+	}()
+	time.Sleep(300 * time.Millisecond) // the server stays down for a while
+	bustest.RunServer(t, bus.EmbeddedConfig{DataDir: dir, Port: port})
+	if err := <-published; err != nil {
+		t.Fatalf("publish across the restart: %v", err)
+	}
+	for id := range more {
+		want[id] = true
+	}
+	bustest.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error { return st.check(want, true) })
+	waitIdle(t, ix)
+	if s := ix.Stats(); s.DeadLettered != 0 {
+		t.Errorf("stats = %+v", s)
 	}
 }

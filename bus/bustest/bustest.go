@@ -30,7 +30,14 @@ func RunBasicJetStreamServer(t testing.TB) *bus.Embedded {
 // restart on the same dir).
 func RunServerOnDir(t testing.TB, dir string) *bus.Embedded {
 	t.Helper()
-	e, err := bus.StartEmbedded(context.Background(), bus.EmbeddedConfig{DataDir: dir}, Logger(t))
+	return RunServer(t, bus.EmbeddedConfig{DataDir: dir})
+}
+
+// RunServer starts an embedded server with cfg and shuts it down when the
+// test ends.
+func RunServer(t testing.TB, cfg bus.EmbeddedConfig) *bus.Embedded {
+	t.Helper()
+	e, err := bus.StartEmbedded(context.Background(), cfg, Logger(t))
 	if err != nil {
 		t.Fatalf("start embedded nats: %v", err)
 	}
