@@ -443,3 +443,23 @@ func TestConfigValidate(t *testing.T) {
 		t.Error("nil store accepted")
 	}
 }
+
+func TestFarDatesAndOddQueries(t *testing.T) {
+	e := newEnv(t, Config{}, nil)
+	for p, total := range map[string]int64{
+		"from=0001-01-01&to=9999-12-31": 7,
+		"from=1500-01-01T00:00:00Z":     7,
+		"from=9999-01-01":               0,
+		"to=0001-01-02":                 0,
+		"q=%E2%80%94":                   7, // a dash only: no words, matches all
+		"q=*":                           7,
+		"q=a%00b":                       0,
+		"outlet=,,,":                    7,
+	} {
+		resp, body := e.do(t, http.MethodGet, "/v1/search?size=0&"+p)
+		var r searchResp
+		if resp.StatusCode != 200 || json.Unmarshal(body, &r) != nil || r.Total != total {
+			t.Errorf("%s: %d %s, want total %d", p, resp.StatusCode, body, total)
+		}
+	}
+}

@@ -343,11 +343,15 @@ func document(c *current) (map[string]interface{}, error) {
 		doc[fTags] = a.Tags
 	}
 	sortDate := a.FetchedAt
-	if a.PublishedAt != nil {
+	if a.PublishedAt != nil && indexable(*a.PublishedAt) {
 		doc[fPublished] = a.PublishedAt.UTC()
 		sortDate = *a.PublishedAt
 	}
-	doc[fSortDate] = sortDate.UTC()
+	if indexable(sortDate) {
+		doc[fSortDate] = sortDate.UTC()
+	} else {
+		doc[fSortDate] = bq.MinRFC3339CompatibleTime
+	}
 	all := strings.Join([]string{a.Title, a.Lead, a.Body}, "\n\n")
 	switch lang := strings.ToLower(a.Language); {
 	case lang == "ru" || strings.HasPrefix(lang, "ru-"):
@@ -356,6 +360,12 @@ func document(c *current) (map[string]interface{}, error) {
 		doc[fEnText] = all
 	}
 	return doc, nil
+}
+
+// indexable reports whether Bleve can index t (years 1677 to 2262). Dates
+// outside are kept in the stored article but not indexed.
+func indexable(t time.Time) bool {
+	return !t.Before(bq.MinRFC3339CompatibleTime) && !t.After(bq.MaxRFC3339CompatibleTime)
 }
 
 // Get returns the article with that ID and its versions.
@@ -544,17 +554,41 @@ func withFilters(textQ bq.Query, q store.Query) (bq.Query, error) {
 		if q.From != nil && q.To != nil && !q.From.Before(*q.To) {
 			return nil, fmt.Errorf("%w: from %s is not before to %s", store.ErrBadQuery, q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
 		}
+		// Bleve stores dates as nanoseconds since 1970 (years 1677..2262):
+		// a bound outside that range is either no bound or matches nothing.
+		lo, hi := bq.MinRFC3339CompatibleTime, bq.MaxRFC3339CompatibleTime
 		var from, to time.Time
+		none := false
 		if q.From != nil {
-			from = q.From.UTC()
+			switch {
+			case q.From.After(hi):
+				none = true
+			case !q.From.Before(lo):
+				from = q.From.UTC()
+			}
 		}
 		if q.To != nil {
-			to = q.To.UTC()
+			switch {
+			case !q.To.After(lo):
+				none = true
+			case q.To.Before(hi):
+				to = q.To.UTC()
+			}
 		}
-		incl, excl := true, false
-		dq := bv.NewDateRangeInclusiveQuery(from, to, &incl, &excl)
-		dq.SetField(fPublished)
-		filters = append(filters, dq)
+		switch {
+		case none:
+			filters = append(filters, bv.NewMatchNoneQuery())
+		case !from.IsZero() || !to.IsZero():
+			incl, excl := true, false
+			dq := bv.NewDateRangeInclusiveQuery(from, to, &incl, &excl)
+			dq.SetField(fPublished)
+			filters = append(filters, dq)
+		default: // both bounds open: only articles that have a date
+			incl := true
+			dq := bv.NewDateRangeInclusiveQuery(lo, hi, &incl, &incl)
+			dq.SetField(fPublished)
+			filters = append(filters, dq)
+		}
 	}
 	if len(filters) == 0 {
 		return textQ, nil

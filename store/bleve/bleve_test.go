@@ -195,3 +195,30 @@ func TestHighlightsOnlyMarkedFragments(t *testing.T) {
 		x.Close()
 	}
 }
+
+func TestOutOfRangeDates(t *testing.T) {
+	x := open(t, t.TempDir())
+	defer x.Close()
+	a := art(t, "https://x.az/old", "en", "Ancient news", "Found in the archive.")
+	old := time.Date(1500, 1, 1, 0, 0, 0, 0, time.UTC)
+	a.PublishedAt = &old
+	b := art(t, "https://x.az/future", "en", "Future news", "From the archive of tomorrow.")
+	future := time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC)
+	b.PublishedAt = &future
+	if err := x.Put(context.Background(), []article.Article{a, b}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := x.Get(context.Background(), a.ID)
+	if err != nil || !rec.Article.PublishedAt.Equal(old) {
+		t.Fatalf("%v %+v", err, rec)
+	}
+	if n := count(t, x, "archive"); n != 2 {
+		t.Errorf("archive: %d", n)
+	}
+	for _, s := range []string{store.SortNewest, store.SortOldest} {
+		r, err := x.Search(context.Background(), store.Query{Sort: s, Size: 10})
+		if err != nil || len(r.Hits) != 2 {
+			t.Errorf("sort %s: %v %+v", s, err, r)
+		}
+	}
+}

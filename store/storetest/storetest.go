@@ -445,6 +445,13 @@ func testFilters(t *testing.T, s store.Store) {
 	wantKeys(t, f, s, store.Query{From: at(21, 12, 0)}, az1, ru1, en1) // from is inclusive
 	wantKeys(t, f, s, store.Query{To: at(19, 9, 30)}, en2, en3)        // to is exclusive
 	wantKeys(t, f, s, store.Query{From: at(18, 0, 0), To: at(21, 0, 0), Langs: []string{"ru"}}, ru2)
+	// Far bounds are valid: no bound, or nothing.
+	year1, year9999 := time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	wantKeys(t, f, s, store.Query{From: &year1, To: &year9999}, az1, az2, ru1, ru2, en1, en2, en3)
+	wantKeys(t, f, s, store.Query{To: &year9999, Langs: []string{"ru"}}, ru1, ru2)
+	wantKeys(t, f, s, store.Query{From: &year1, Langs: []string{"ru"}}, ru1, ru2)
+	wantKeys(t, f, s, store.Query{From: &year9999})
+	wantKeys(t, f, s, store.Query{To: &year1})
 	utc := at(21, 12, 0).UTC() // the same instant written in UTC
 	wantKeys(t, f, s, store.Query{From: &utc, Outlets: []string{"report"}}, az1, ru1)
 }
