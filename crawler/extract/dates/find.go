@@ -657,6 +657,7 @@ const maxTextNodes = 5000
 // yearless date.
 const (
 	afterTitleNodes    = 12
+	beforeTitleNodes   = 2
 	afterTitleRelative = 5
 )
 
@@ -698,8 +699,22 @@ func (f *finder) visibleText(minPrio, maxPrio int) *cand {
 		}
 		consider(text(n), prio*1000000+f.order[n])
 	}
-	// Short text blocks right after the title.
+	// Short text blocks right after the title, and a dateline right before it.
 	if f.h1 != nil {
+		before := 0
+		for n := prev(f.h1); n != nil && before < beforeTitleNodes; n = prev(n) {
+			if n.Type != html.TextNode {
+				continue
+			}
+			s := strings.Join(strings.Fields(n.Data), " ")
+			if s == "" {
+				continue
+			}
+			before++
+			if len(s) <= 120 {
+				consider(s, afterTitlePrio+afterTitleNodes+before)
+			}
+		}
 		count := 0
 		for n := next(f.h1, true); n != nil && count < afterTitleNodes; n = next(n, false) {
 			if n.Type != html.TextNode {
@@ -808,6 +823,19 @@ func (f *finder) htmldate() *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// prev returns the node before n in document order (the deepest last
+// descendant of the previous sibling, or the parent), skipping scripts.
+func prev(n *html.Node) *html.Node {
+	if n.PrevSibling == nil {
+		return n.Parent
+	}
+	n = n.PrevSibling
+	for n.LastChild != nil && n.DataAtom != atom.Script && n.DataAtom != atom.Style {
+		n = n.LastChild
+	}
+	return n
 }
 
 // next returns the node after n in document order, skipping n's subtree

@@ -92,6 +92,20 @@ func init() {
 	add(11, "kasım", "kas", "kasim")
 	add(12, "aralık", "ara", "aralik")
 
+	// Arabic (Egyptian/Gulf and Levantine names).
+	add(1, "يناير", "كانون الثاني")
+	add(2, "فبراير", "شباط")
+	add(3, "مارس", "آذار")
+	add(4, "أبريل", "ابريل", "إبريل", "نيسان")
+	add(5, "مايو", "أيار")
+	add(6, "يونيو", "يونيه", "حزيران")
+	add(7, "يوليو", "يوليه", "تموز")
+	add(8, "أغسطس", "اغسطس", "آب")
+	add(9, "سبتمبر", "أيلول")
+	add(10, "أكتوبر", "اكتوبر", "تشرين الأول")
+	add(11, "نوفمبر", "تشرين الثاني")
+	add(12, "ديسمبر", "كانون الأول")
+
 	names := make([]string, 0, len(months))
 	for n := range months {
 		names = append(names, regexp.QuoteMeta(n))
@@ -124,6 +138,8 @@ var (
 	reDMY = regexp.MustCompile(`(?:^|[^\d.])([0-3]?\d)([./-])([01]?\d)([./-])((?:19|20)\d{2})(?:$|[^\d])`)
 	// 2025年2月21日 (Chinese, Japanese), 2025년 2월 21일 (Korean)
 	reCJK = regexp.MustCompile(`((?:19|20)\d{2})\s*[年년]\s*([01]?\d)\s*[月월]\s*([0-3]?\d)\s*[日일]`)
+	// 21.02.25 (two-digit year), only in short date labels
+	reDMY2 = regexp.MustCompile(`(?:^|[^\d.])([0-3]?\d)\.([01]?\d)\.(\d{2})(?:$|[^\d.])`)
 	// 20250221 (compact), bounded by non-digits
 	reCompact = regexp.MustCompile(`(?:^|[^\d])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:$|[^\d])`)
 	// 18:17, 18:17:05, 6:17 pm, 18.17 is not accepted (ambiguous)
@@ -303,6 +319,17 @@ func parse(raw string, loc *time.Location, now time.Time) (parsed, bool) {
 			y, _ := strconv.Atoi(ns[m[2]:m[3]])
 			mo, _ := strconv.Atoi(ns[m[4]:m[5]])
 			d, _ := strconv.Atoi(ns[m[6]:m[7]])
+			try(y, mo, d, m[2], m[7])
+		}
+	}
+	if c == nil && len(ns) <= 24 {
+		if m := reDMY2.FindStringSubmatchIndex(ns); m != nil {
+			d, _ := strconv.Atoi(ns[m[2]:m[3]])
+			mo, _ := strconv.Atoi(ns[m[4]:m[5]])
+			y, _ := strconv.Atoi(ns[m[6]:m[7]])
+			if y += 2000; y > now.Year() {
+				y -= 100
+			}
 			try(y, mo, d, m[2], m[7])
 		}
 	}
