@@ -75,11 +75,12 @@ var boilerTags = map[atom.Atom]bool{
 	atom.Select: true, atom.Dialog: true,
 }
 
-// preClean removes page furniture from doc in place. An element found by its
+// preClean removes page furniture from doc in place and returns the number
+// of elements and of letters the page had. An element found by its
 // class or id is only removed when it holds less than a third of the page's
 // text, so a wrapper whose name happens to match cannot take the article
 // with it.
-func preClean(doc *html.Node) {
+func preClean(doc *html.Node) (elements, letters int) {
 	total := textLen(doc)
 	var remove []*html.Node
 	var visit func(n *html.Node, depth int)
@@ -92,6 +93,7 @@ func preClean(doc *html.Node) {
 				remove = append(remove, n)
 				return
 			}
+			elements++
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
 			visit(c, depth+1)
@@ -103,6 +105,7 @@ func preClean(doc *html.Node) {
 			n.Parent.RemoveChild(n)
 		}
 	}
+	return elements, total
 }
 
 func isBoiler(n *html.Node, total int) bool {

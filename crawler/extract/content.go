@@ -43,12 +43,25 @@ type contentJob struct {
 	read chan []para
 }
 
+// maxTrafilaturaElements bounds the pages go-trafilatura sees: its content
+// search grows faster than linearly with page size (a 10 MB page takes it
+// tens of seconds), while readability alone stays linear. Real article pages
+// have a few thousand elements.
+const (
+	maxTrafilaturaElements = 20000
+	maxTrafilaturaLetters  = 300000
+)
+
 func startContent(doc *html.Node, pageURL *url.URL) *contentJob {
 	work := cloneNode(doc)
-	preClean(work)
+	elements, letters := preClean(work)
 	rwork := cloneNode(work)
 	j := &contentJob{traf: make(chan []string, 1), read: make(chan []para, 1)}
-	go func() { j.traf <- runTrafilatura(work, pageURL) }()
+	if elements > maxTrafilaturaElements || letters > maxTrafilaturaLetters {
+		j.traf <- nil
+	} else {
+		go func() { j.traf <- runTrafilatura(work, pageURL) }()
+	}
 	go func() { j.read <- runReadability(rwork, pageURL) }()
 	return j
 }

@@ -44,6 +44,7 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 	var ldScripts []string
 	var titleTag, h1 string
 	var relAuthors []string
+	var byline string
 	var crumbs [][]string
 	var visit func(n *html.Node, depth int)
 	visit = func(n *html.Node, depth int) {
@@ -96,6 +97,12 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 					if t := nodeText(n); t != "" {
 						relAuthors = append(relAuthors, t)
 					}
+				}
+			}
+			if byline == "" && isByline(n) {
+				if t := nodeText(n); t != "" && len([]rune(t)) <= 120 {
+					byline = t
+					return
 				}
 			}
 			if isBreadcrumb(n) {
@@ -152,6 +159,9 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 				break
 			}
 		}
+	}
+	if len(authors) == 0 && byline != "" {
+		authors = splitAuthors(byline)
 	}
 	if len(authors) == 0 {
 		for _, v := range relAuthors {
@@ -459,6 +469,9 @@ func ldViews(v any) *int64 {
 	return nil
 }
 
+// domainLike matches a site named by its domain ("Report.az", "Вести.az").
+var domainLike = regexp.MustCompile(`^[\pL\pN-]+(\.[\pL\pN-]+)*\.(?i:az|ru|com|net|org|info|news|tv|uk|co|io|tr|ge|kz|ua|by|us|in|de|fr|it|es)$`)
+
 // titleSeps split a title from the site name it carries.
 var titleSeps = []string{" | ", " - ", " — ", " – ", " :: ", " · ", " • ", " / ", " « ", " » "}
 
@@ -478,6 +491,9 @@ func cleanTitle(title, site string, pageURL *url.URL, h1 string) string {
 		k := normKey(s)
 		if k == "" {
 			return false
+		}
+		if domainLike.MatchString(strings.TrimSpace(s)) {
+			return true
 		}
 		if site != "" && (k == normKey(site) || strings.Contains(normKey(site), k) && len(k) >= 4) {
 			return true
@@ -524,7 +540,7 @@ func cleanTitle(title, site string, pageURL *url.URL, h1 string) string {
 
 var (
 	byPrefix   = regexp.MustCompile(`(?i)^(by|from|автор|авторы|текст|müəllif|yazar)\s*:?\s+`)
-	authorSeps = regexp.MustCompile(`(?i)\s*(,|;|\band\b|&|\bи\b|\bvə\b|\bve\b)\s*`)
+	authorSeps = regexp.MustCompile(`(?i)\s*(,|;|\||·|•|\band\b|&|\bи\b|\bvə\b|\bve\b)\s*`)
 )
 
 // genericAuthors are bylines that name no person.
@@ -562,7 +578,8 @@ func cleanAuthors(in []string, orgs []string, pageURL *url.URL) []string {
 		k := normKey(a)
 		switch {
 		case k == "", len([]rune(a)) > 80, strings.Contains(a, "://"), strings.HasPrefix(a, "www."),
-			strings.Contains(a, "@"), genericAuthors[k]:
+			strings.Contains(a, "@"), genericAuthors[k], strings.ContainsAny(a, "0123456789"),
+			len(strings.Fields(a)) > 5:
 			continue
 		}
 		if host != "" && (k == host || strings.HasPrefix(host, k)) {
@@ -580,6 +597,31 @@ func cleanAuthors(in []string, orgs []string, pageURL *url.URL) []string {
 		}
 	}
 	return dedupe(out, 20)
+}
+
+// bylineWords are class words of bylines.
+var (
+	bylineWords = wordSet(`byline byl author authors writer`)
+	bylinePairs = wordSet(`author-name article-author post-author entry-author`)
+	// notBylineWords mark author boxes, avatars and links lists.
+	notBylineWords = wordSet(`bio box avatar img image photo description about list more`)
+)
+
+// isByline reports an element that holds the article's byline.
+func isByline(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.Html, atom.Body, atom.Head, atom.Script, atom.Style, atom.Meta, atom.Link, atom.Img:
+		return false
+	}
+	if attr(n, "itemprop") == "author" {
+		return true
+	}
+	c := attr(n, "class")
+	if c == "" {
+		return false
+	}
+	w := nameWords(c)
+	return matchWords(w, bylineWords, bylinePairs) && !matchWords(w, notBylineWords, nil)
 }
 
 func isBreadcrumb(n *html.Node) bool {

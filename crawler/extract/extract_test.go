@@ -1,0 +1,231 @@
+package extract
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/newswatch/newswatch/article"
+)
+
+func extractFile(t *testing.T, file, url, tz, contentType string) *article.Article {
+	t.Helper()
+	body, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := Input{URL: url, Body: body, Outlet: "test", FetchedAt: time.Date(2025, 3, 20, 0, 0, 0, 0, time.UTC)}
+	if tz != "" {
+		if in.Location, err = time.LoadLocation(tz); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if contentType != "" {
+		in.Header = http.Header{"Content-Type": {contentType}}
+	}
+	a, err := New().Extract(context.Background(), in)
+	if err != nil {
+		t.Fatalf("extract %s: %v", file, err)
+	}
+	return a
+}
+
+// The acceptance checks of the [extract] issue, stated directly rather than
+// only recorded in the golden files.
+func TestCaliberAnalyticsPage(t *testing.T) {
+	a := extractFile(t, "testdata/golden/caliber_analytics_en.html",
+		"https://caliber.az/en/post/baku-and-the-middle-corridor-why-freight-is-moving-south", "Asia/Baku", "text/html; charset=utf-8")
+	if a.Section != "ANALYTICS" {
+		t.Errorf("section = %q, want ANALYTICS", a.Section)
+	}
+	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2025-02-21T18:17:00+04:00" {
+		t.Errorf("published_at = %v, want 2025-02-21T18:17:00+04:00", a.PublishedAt)
+	}
+	if a.Views == nil || *a.Views != 406 {
+		t.Errorf("views = %v, want 406", a.Views)
+	}
+	if a.Title != "Baku and the Middle Corridor: why freight is moving south" {
+		t.Errorf("title = %q", a.Title)
+	}
+	if len(a.Authors) != 0 {
+		t.Errorf("authors = %q, want none (the page names no person)", a.Authors)
+	}
+	for _, junk := range []string{"Facebook", "Telegram", "YouTube", "App Store", "Google Play", "Politics",
+		"EN", "RU", "Share", "Copy link", "Ссылка скопирована", "Views", "406", "©", "All rights reserved",
+		"About us", "More in Analytics", "ferry fleet", "ANALYTICS", "21 February"} {
+		if strings.Contains(a.Body, junk) {
+			t.Errorf("body contains %q:\n%s", junk, a.Body)
+		}
+	}
+	if !strings.HasPrefix(a.Body, "Container trains from western China") ||
+		!strings.HasSuffix(a.Body, "keep their tariffs and their paperwork in step.") {
+		t.Errorf("body does not run from the first to the last paragraph:\n%s", a.Body)
+	}
+	if n := strings.Count(a.Body, "\n\n"); n != 5 {
+		t.Errorf("body has %d paragraph breaks, want 5 (5 paragraphs and a subheading)", n)
+	}
+}
+
+func TestWindows1251Page(t *testing.T) {
+	a := extractFile(t, "testdata/golden/vesti_cp1251_ru.html", "https://vesti.az/economy/kurs-manata-ostanetsya-stabilnym-cb-512345", "Asia/Baku", "")
+	if a.Title != "Курс маната останется стабильным — ЦБ" {
+		t.Errorf("title = %q", a.Title)
+	}
+	if !strings.Contains(a.Body, "Центральный банк Азербайджана оставил учетную ставку") || strings.ContainsRune(a.Body, '\uFFFD') {
+		t.Errorf("body is not correct Cyrillic:\n%s", a.Body)
+	}
+	if a.Language != "ru" {
+		t.Errorf("language = %q, want ru", a.Language)
+	}
+	for _, junk := range []string{"Поделиться", "Ссылка скопирована", "Просмотров", "Читайте также", "Все права защищены"} {
+		if strings.Contains(a.Body, junk) {
+			t.Errorf("body contains %q", junk)
+		}
+	}
+}
+
+func TestNotArticle(t *testing.T) {
+	_, err := New().Extract(context.Background(), Input{URL: "https://example.com/", Body: []byte("<html><body><nav><a href=/>Home</a></nav></body></html>"), Outlet: "x"})
+	if !errors.Is(err, ErrNotArticle) {
+		t.Fatalf("err = %v, want ErrNotArticle", err)
+	}
+	if _, err := New().Extract(context.Background(), Input{URL: "not a url", Body: []byte("<p>x</p>"), Outlet: "x"}); err == nil {
+		t.Fatal("relative page URL accepted")
+	}
+}
+
+func TestOverrides(t *testing.T) {
+	page := []byte(`<html><head><title>Wrong title</title></head><body>
+<div class="hdr"><span class="t">Right title</span><span class="who">Nigar Aliyeva</span><span class="when">14 mart 2025 09:30</span></div>
+<div class="story"><p>First paragraph of the story that the generic extractor might not find on its own, long enough to count.</p>
+<p class="ad">Advertisement text that must go.</p><p>Second paragraph of the story, also written as ordinary running text.</p></div>
+<div class="junk"><p>Lots of other text in a block that looks like content but is not the article at all, it is a list of teasers that go on and on.</p></div>
+</body></html>`)
+	baku, _ := time.LoadLocation("Asia/Baku")
+	in := Input{URL: "https://example.az/news/1", Body: page, Outlet: "x", Location: baku,
+		FetchedAt: time.Date(2025, 3, 15, 0, 0, 0, 0, time.UTC),
+		Overrides: &Overrides{Title: ".hdr .t", Author: ".who", Date: ".when", Body: ".story", Remove: []string{".ad"}}}
+	a, err := New().Extract(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.Title != "Right title" || len(a.Authors) != 1 || a.Authors[0] != "Nigar Aliyeva" {
+		t.Errorf("title %q authors %q", a.Title, a.Authors)
+	}
+	if a.PublishedAt == nil || a.PublishedAt.Format(time.RFC3339) != "2025-03-14T09:30:00+04:00" {
+		t.Errorf("published_at = %v", a.PublishedAt)
+	}
+	want := "First paragraph of the story that the generic extractor might not find on its own, long enough to count.\n\nSecond paragraph of the story, also written as ordinary running text."
+	if a.Body != want {
+		t.Errorf("body = %q, want %q", a.Body, want)
+	}
+	in.Overrides = &Overrides{Body: "div["}
+	if _, err := New().Extract(context.Background(), in); !errors.Is(err, ErrBadOverride) {
+		t.Errorf("bad selector: err = %v, want ErrBadOverride", err)
+	}
+}
+
+func TestCleanTitle(t *testing.T) {
+	for _, c := range []struct{ title, site, url, h1, want string }{
+		{"Headline here | Caliber.Az", "Caliber.Az", "https://caliber.az/x", "", "Headline here"},
+		{"Headline here - Report.az", "", "https://report.az/x", "", "Headline here"},
+		{"Report.az :: Headline here", "", "https://report.az/x", "", "Headline here"},
+		{"Headline - with dash | The Site", "The Site", "https://thesite.com/x", "", "Headline - with dash"},
+		{"Mourinho agrees deal - Sky News", "", "https://news.sky.com/x", "Mourinho agrees deal", "Mourinho agrees deal"},
+		{"Курс маната — ЦБ :: Вести.az", "", "https://vesti.az/x", "", "Курс маната — ЦБ"},
+		{"Just a headline", "", "https://x.com/", "", "Just a headline"},
+	} {
+		u, _ := url.Parse(c.url)
+		if got := cleanTitle(c.title, c.site, u, c.h1); got != c.want {
+			t.Errorf("cleanTitle(%q) = %q, want %q", c.title, got, c.want)
+		}
+	}
+}
+
+func TestViews(t *testing.T) {
+	for _, c := range []struct {
+		html string
+		want int64
+	}{
+		{`<div>Views: 406</div>`, 406},
+		{`<span>Baxış: 1 520</span>`, 1520},
+		{`<span>Просмотров: 12 345</span>`, 12345},
+		{`<span class="meta"><i class="fa fa-eye"></i> 2,048</span>`, 2048},
+		{`<span class="views-count">77</span>`, 77},
+		{`<span>Baxış sayı:</span> <b>15</b>`, 15},
+		{`<span>807 views</span>`, 807},
+	} {
+		doc, err := parseHTML([]byte(c.html))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := findViews(doc)
+		if got == nil || *got != c.want {
+			t.Errorf("findViews(%s) = %v, want %d", c.html, got, c.want)
+		}
+	}
+	doc, _ := parseHTML([]byte(`<p>The 2024 budget has 406 items.</p>`))
+	if got := findViews(doc); got != nil {
+		t.Errorf("findViews found %d in running text", *got)
+	}
+}
+
+// A 10 MB page and 100,000 nested <div>s finish in bounded time.
+func TestHugeAndDeepPages(t *testing.T) {
+	var big bytes.Buffer
+	big.WriteString("<html><head><title>Big</title></head><body><article>")
+	para := "<p>" + strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 20) + "</p>\n"
+	for big.Len() < 10<<20 {
+		big.WriteString(para)
+	}
+	big.WriteString("</article></body></html>")
+	deep := "<html><body>" + strings.Repeat("<div>", 100000) + "<p>" + strings.Repeat("Deep text in the innermost element. ", 20) + "</p>" + strings.Repeat("</div>", 100000) + "</body></html>"
+	unclosed := "<html><body>" + strings.Repeat("<div><span><b>x ", 50000) + "</body></html>"
+	for name, page := range map[string][]byte{"10MB": big.Bytes(), "deep": []byte(deep), "unclosed": []byte(unclosed)} {
+		start := time.Now()
+		_, err := New().Extract(context.Background(), Input{URL: "https://example.com/a", Body: page, Outlet: "x"})
+		if err != nil && !errors.Is(err, ErrNotArticle) {
+			t.Errorf("%s: %v", name, err)
+		}
+		if d := time.Since(start); d > 20*time.Second {
+			t.Errorf("%s: took %v", name, d)
+		}
+		t.Logf("%s: %d bytes in %v", name, len(page), time.Since(start))
+	}
+}
+
+func FuzzExtract(f *testing.F) {
+	for _, s := range []string{
+		"", "<html>", "<p>text</p>", `<script type="application/ld+json">{"@type":"NewsArticle","headline":1,"author":[{"name":null}]}</script><p>x</p>`,
+		"<div>" + strings.Repeat("<div>", 600) + "text", "<table><tr><td><table><p>x",
+		`<meta charset="koi8-r"><p>` + "\xf0\xd2\xc9\xd7\xc5\xd4</p>", "<svg><p>x</svg><math><mi>y",
+	} {
+		f.Add([]byte(s))
+	}
+	if b, err := os.ReadFile("testdata/golden/caliber_analytics_en.html"); err == nil {
+		f.Add(b)
+	}
+	ex := New()
+	f.Fuzz(func(t *testing.T, page []byte) {
+		start := time.Now()
+		a, err := ex.Extract(context.Background(), Input{URL: "https://example.com/news/1", Body: page, Outlet: "x"})
+		if d := time.Since(start); d > 10*time.Second {
+			t.Fatalf("took %v on %d bytes", d, len(page))
+		}
+		if err != nil {
+			return
+		}
+		if a.Body == "" {
+			t.Fatal("article with empty body")
+		}
+		if err := a.Validate(); err != nil {
+			t.Fatalf("invalid article: %v", err)
+		}
+	})
+}
