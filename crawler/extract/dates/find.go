@@ -157,7 +157,11 @@ func isDateLike(n *html.Node) bool {
 	case atom.Html, atom.Body, atom.Head, atom.Script, atom.Style, atom.Input, atom.Select, atom.Option, atom.Form, atom.Img, atom.A:
 		return false
 	}
-	return reDateClass.MatchString(attr(n, "class")) || reDateClass.MatchString(attr(n, "id"))
+	c, id := attr(n, "class"), attr(n, "id")
+	if c == "" && id == "" {
+		return false
+	}
+	return reDateClass.MatchString(c) || reDateClass.MatchString(id)
 }
 
 // cand is a candidate date with a priority (lower is better).
@@ -767,6 +771,9 @@ var (
 // one of the next two.
 func (f *finder) labeled() *cand {
 	for i, n := range f.texts {
+		if !labelHint(n.Data) {
+			continue
+		}
 		l := normalize(n.Data)
 		loc := rePubLabel.FindStringIndex(l)
 		if loc == nil || reModLabel.MatchString(l) && !labelFirst(l, loc[0]) {
@@ -785,6 +792,18 @@ func (f *finder) labeled() *cand {
 		}
 	}
 	return nil
+}
+
+// labelHint is a cheap filter before the label regexp: every label
+// contains one of these letter sequences.
+func labelHint(s string) bool {
+	l := strings.ToLower(s)
+	for _, k := range []string{"publi", "post", "erschien", "veröff", "dərc", "yayı", "опубл", "публик", "размещ", "mis en ligne"} {
+		if strings.Contains(l, k) {
+			return true
+		}
+	}
+	return false
 }
 
 // labelFirst reports whether the publication label at pos precedes every

@@ -259,9 +259,16 @@ func parse(raw string, loc *time.Location, now time.Time) (parsed, bool) {
 		n, _ := strconv.ParseInt(s[:10], 10, 64)
 		return parsed{t: time.Unix(n, 0).In(loc), zoned: true, hasTime: true}, true
 	}
+	hasDigit := strings.ContainsAny(s, "0123456789")
+	if !hasDigit && len(s) > 60 {
+		return parsed{}, false // every absolute form has digits; word-only relative dates are short
+	}
 	ns := normalize(s)
 	if t, ok := parseRelative(ns, loc, now); ok {
 		return parsed{t: t, zoned: true, hasTime: true, kind: relative}, true
+	}
+	if !hasDigit {
+		return parsed{}, false
 	}
 	type cand struct {
 		y, m, d  int
