@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -31,6 +33,7 @@ func newTestCrawler(t *testing.T, cfg *Config, sink Sink, opts ...Option) *Crawl
 }
 
 func TestCrawlDiscoversEveryArticle(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.flaky = 1
 	sink := newMemSink()
@@ -283,6 +286,7 @@ func TestLongRetryAfterPausesHost(t *testing.T) {
 }
 
 func TestCancelStopsQuickly(t *testing.T) {
+	t.Parallel()
 	f := newFixture(t)
 	f.delay = 10 * time.Second
 	c := newTestCrawler(t, f.config(), newMemSink())
@@ -532,5 +536,50 @@ func TestRobotsTransientFailure(t *testing.T) {
 				t.Errorf("robots.txt unavailable: feed fetched %d times, robots-blocked %d", hits["/rss"], st.RobotsBlocked)
 			}
 		})
+	}
+}
+
+// A large sitemap does not turn into a goroutine per URL: article
+// requests are handed to colly through a window.
+func TestLargeSitemapBoundedGoroutines(t *testing.T) {
+	t.Parallel()
+	const n = 2000
+	var peak atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if g := int64(runtime.NumGoroutine()); g > peak.Load() {
+			peak.Store(g)
+		}
+		switch {
+		case r.URL.Path == "/sitemap.xml":
+			fmt.Fprint(w, `<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">`)
+			for i := 0; i < n; i++ {
+				fmt.Fprintf(w, `<url><loc>/news/%d-x</loc></url>`, 100000+i)
+			}
+			fmt.Fprint(w, `</urlset>`)
+		case strings.HasPrefix(r.URL.Path, "/news/"):
+			fmt.Fprint(w, `<h1>A</h1><p>one</p><p>two</p>`)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer srv.Close()
+	fetch := DefaultFetch()
+	fetch.Rate = Rate{Parallelism: 2}
+	cfg := &Config{Outlets: []OutletConfig{{ID: "x", BaseURL: srv.URL, Sitemaps: []string{srv.URL + "/sitemap.xml"}, Fetch: fetch}}}
+	sink := newMemSink()
+	st, err := New(cfg, nil, sink, nil, WithExtractFunc(fakeExtract))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := runtime.NumGoroutine()
+	stats, err := st.Crawl(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stats.ArticlesPublished != n {
+		t.Fatalf("published %d, want %d", stats.ArticlesPublished, n)
+	}
+	if p := peak.Load() - int64(base); p > 150 {
+		t.Errorf("peak of %d goroutines above the %d before the pass", p, base)
 	}
 }

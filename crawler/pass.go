@@ -62,7 +62,10 @@ type pass struct {
 	published map[string]bool      // article IDs published
 	hints     map[string]time.Time // canonical URL -> feed/sitemap publication date
 	listings  map[string]int       // listing root -> pages queued
-	articles  int                  // article pages queued
+	articles  int                  // article URLs accepted
+	queue     []*url.URL           // article URLs not yet handed to colly
+	inflight  int                  // article requests colly has
+	window    int                  // most article requests colly may have
 	sitemaps  int                  // sitemaps queued
 }
 
@@ -159,6 +162,12 @@ func (p *pass) setup() error {
 	col.OnRequestHeaders(p.onRequestHeaders)
 	col.OnResponse(p.onResponse)
 	col.OnError(p.onError)
+	col.OnScraped(func(r *colly.Response) {
+		if r.Ctx.Get(ctxKind) == kindArticle {
+			p.articleDone()
+		}
+	})
+	p.window = max(16, 4*cfg.Rate.Parallelism*len(p.o.hosts))
 	p.col = col
 	return nil
 }
@@ -200,14 +209,15 @@ func (p *pass) update(f func(s *Stats)) {
 	p.mu.Unlock()
 }
 
-// visit queues a GET of u as a document of the given kind.
-func (p *pass) visit(kind string, u *url.URL, extra map[string]string) {
+// visit queues a GET of u as a document of the given kind. It reports
+// whether colly took the request (and will call back for it).
+func (p *pass) visit(kind string, u *url.URL, extra map[string]string) bool {
 	if p.ctx.Err() != nil {
-		return
+		return false
 	}
 	if !p.o.hosts.allows(u) || (p.o.excludeRe != nil && p.o.excludeRe.MatchString(u.String())) {
 		p.update(func(s *Stats) { s.Skipped++ })
-		return
+		return false
 	}
 	cctx := colly.NewContext()
 	cctx.Put(ctxKind, kind)
@@ -218,7 +228,9 @@ func (p *pass) visit(kind string, u *url.URL, extra map[string]string) {
 	err := p.col.Request(http.MethodGet, u.String(), nil, cctx, nil)
 	var visited *colly.AlreadyVisitedError
 	switch {
-	case err == nil, errors.As(err, &visited):
+	case err == nil:
+		return true
+	case errors.As(err, &visited):
 	case errors.Is(err, colly.ErrRobotsTxtBlocked):
 		p.update(func(s *Stats) { s.RobotsBlocked++ })
 		p.log.Debug("robots.txt disallows", zap.String("url", u.String()))
@@ -230,6 +242,42 @@ func (p *pass) visit(kind string, u *url.URL, extra map[string]string) {
 		p.count("request", 1)
 		p.log.Warn("request", zap.String("url", u.String()), zap.Error(err))
 	}
+	return false
+}
+
+// pump hands queued article URLs to colly while fewer than p.window are
+// in flight. Colly's async mode runs a goroutine per request from the
+// moment it is queued; the window keeps a sitemap of 50,000 URLs from
+// becoming 50,000 goroutines, while the host limits still decide the pace.
+func (p *pass) pump() {
+	for {
+		p.mu.Lock()
+		if p.ctx.Err() != nil {
+			p.queue = nil
+		}
+		if len(p.queue) == 0 || p.inflight >= p.window {
+			p.mu.Unlock()
+			return
+		}
+		u := p.queue[0]
+		p.queue[0] = nil
+		p.queue = p.queue[1:]
+		p.inflight++
+		p.mu.Unlock()
+		if !p.visit(kindArticle, u, nil) {
+			p.mu.Lock()
+			p.inflight--
+			p.mu.Unlock()
+		}
+	}
+}
+
+// articleDone frees the window slot of a finished article request.
+func (p *pass) articleDone() {
+	p.mu.Lock()
+	p.inflight--
+	p.mu.Unlock()
+	p.pump()
 }
 
 func (p *pass) visitSitemap(u *url.URL) {
@@ -303,7 +351,10 @@ func (p *pass) addArticle(raw string, base *url.URL, published time.Time, truste
 	if err != nil {
 		return
 	}
-	p.visit(kindArticle, cu, nil)
+	p.mu.Lock()
+	p.queue = append(p.queue, cu)
+	p.mu.Unlock()
+	p.pump()
 }
 
 func (p *pass) tooOld(t time.Time) bool {
@@ -340,6 +391,14 @@ func (p *pass) onRequestHeaders(r *colly.Request) {
 func (p *pass) onError(r *colly.Response, err error) {
 	if p.ctx.Err() != nil {
 		return
+	}
+	final := true // no retry follows
+	if r.Ctx.Get(ctxKind) == kindArticle {
+		defer func() {
+			if final {
+				p.articleDone()
+			}
+		}()
 	}
 	req := r.Request
 	status := r.StatusCode
@@ -398,7 +457,10 @@ func (p *pass) onError(r *colly.Response, err error) {
 		if !sleepCtx(p.ctx, wait) {
 			return
 		}
-		if rerr := req.Retry(); rerr != nil && p.ctx.Err() == nil {
+		rerr := req.Retry()
+		if rerr == nil {
+			final = false
+		} else if p.ctx.Err() == nil {
 			p.count(kind, 1)
 			p.log.Warn("retry", zap.String("url", u), zap.Error(rerr))
 		}

@@ -7,6 +7,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/newswatch/newswatch/crawler/extract"
 	"github.com/newswatch/newswatch/simsite"
 )
 
@@ -108,6 +109,7 @@ func TestSimsiteListingsOnly(t *testing.T) {
 
 // Outlets answering 429 and 503 with Retry-After still yield every article.
 func TestSimsiteFaults(t *testing.T) {
+	t.Parallel()
 	s := startSimsite(t, 60, map[string]simsite.Faults{
 		"report": {ErrorRate: 0.1, ErrorStatus: 429, RetryAfter: time.Second},
 		"vesti":  {ErrorRate: 0.1, ErrorStatus: 503},
@@ -146,5 +148,29 @@ func TestSimsiteRobots(t *testing.T) {
 	checkSimsiteCrawl(t, s, sink, st)
 	if st.RobotsBlocked == 0 {
 		t.Error("no robots-blocked URL counted")
+	}
+}
+
+// The production path: simsite's three templates (JSON-LD, OpenGraph-only,
+// windows-1251 with text dates) through the real extractor, with the
+// outlets' time zone.
+func TestSimsiteProductionExtractor(t *testing.T) {
+	s := startSimsite(t, 60, nil)
+	sink := newMemSink()
+	c, err := New(simsiteConfig(s), extract.New(), sink, zaptest.NewLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := c.Crawl(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSimsiteCrawl(t, s, sink, st)
+	got := sink.byURL()
+	for _, a := range s.Articles() {
+		g := got[a.URL]
+		if g != nil && (g.PublishedAt == nil || !g.PublishedAt.Equal(a.PublishedAt)) {
+			t.Errorf("%s: published_at %v (%s), want %v", a.URL, g.PublishedAt, g.DateSource, a.PublishedAt)
+		}
 	}
 }
