@@ -135,7 +135,7 @@ var (
 	// 2025-02-21, 2025/02/21, 2025.02.21 (optionally followed by T or space and a time)
 	reYMD = regexp.MustCompile(`(?:^|[^\d])((?:19|20)\d{2})([-/.])(0?[1-9]|1[0-2])([-/.])(0?[1-9]|[12]\d|3[01])(?:$|[^\d])`)
 	// 21.02.2025, 21/02/2025, 21-02-2025; also 21.02.25 when a time follows
-	reDMY = regexp.MustCompile(`(?:^|[^\d.])([0-3]?\d)([./-])([01]?\d)([./-])((?:19|20)\d{2})(?:$|[^\d])`)
+	reDMY = regexp.MustCompile(`(?:^|[^\d.])([0-3]?\d)([./-])([0-3]?\d)([./-])((?:19|20)\d{2})(?:$|[^\d])`)
 	// 2025年2月21日 (Chinese, Japanese), 2025년 2월 21일 (Korean)
 	reCJK = regexp.MustCompile(`((?:19|20)\d{2})\s*[年년]\s*([01]?\d)\s*[月월]\s*([0-3]?\d)\s*[日일]`)
 	// 21.02.25 (two-digit year), only in short date labels

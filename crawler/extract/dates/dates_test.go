@@ -1,0 +1,336 @@
+package dates
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+)
+
+var (
+	baku   = mustLoc("Asia/Baku")
+	moscow = mustLoc("Europe/Moscow")
+	// now is the fetch time used throughout: 22 Feb 2025 12:00 in Baku.
+	now = time.Date(2025, 2, 22, 12, 0, 0, 0, baku)
+)
+
+func mustLoc(name string) *time.Location {
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return l
+}
+
+func TestParseText(t *testing.T) {
+	cases := []struct {
+		name, in string
+		loc      *time.Location
+		want     string // RFC 3339, "" for rejection
+	}{
+		// Azerbaijani
+		{"az month name", "21 fevral 2025 18:17", baku, "2025-02-21T18:17:00+04:00"},
+		{"az dotted with bar", "21.02.2025 | 18:17", baku, "2025-02-21T18:17:00+04:00"},
+		{"az capitalised", "21 Fevral 2025, 18:17", baku, "2025-02-21T18:17:00+04:00"},
+		{"az time first", "18:17, 21 fevral 2025", baku, "2025-02-21T18:17:00+04:00"},
+		{"az year suffix", "2025-ci il 21 fevral", baku, "2025-02-21T00:00:00+04:00"},
+		{"az dotted capital I", "3 İyun 2024 09:05", baku, "2024-06-03T09:05:00+04:00"},
+		{"az genitive", "21 fevralın 2025", baku, "2025-02-21T00:00:00+04:00"},
+		{"az avqust", "5 avqust 2024", baku, "2024-08-05T00:00:00+04:00"},
+		// Russian
+		{"ru genitive", "21 февраля 2025, 18:17", baku, "2025-02-21T18:17:00+04:00"},
+		{"ru with г.", "1 марта 2024 г. в 09:30", moscow, "2024-03-01T09:30:00+03:00"},
+		{"ru abbreviation", "12 дек. 2024", moscow, "2024-12-12T00:00:00+03:00"},
+		{"ru nominative", "Январь 5, 2025", moscow, "2025-01-05T00:00:00+03:00"},
+		{"ru msk zone", "21.02.2025 18:17 МСК", baku, "2025-02-21T18:17:00+03:00"},
+		// English
+		{"en day month", "21 February 2025 18:17", baku, "2025-02-21T18:17:00+04:00"},
+		{"en month day", "Feb 21, 2025", baku, "2025-02-21T00:00:00+04:00"},
+		{"en ordinal pm zone", "Feb. 21st, 2025 6:17 PM EST", baku, "2025-02-21T18:17:00-05:00"},
+		{"en 12am", "February 21, 2025 12:05 am", time.UTC, "2025-02-21T00:05:00Z"},
+		{"en rfc1123", "Fri, 21 Feb 2025 18:17:00 +0000", baku, "2025-02-21T18:17:00Z"},
+		{"en us numeric", "02/21/2025", time.UTC, "2025-02-21T00:00:00Z"},
+		// Turkish
+		{"tr", "21 Şubat 2025", baku, "2025-02-21T00:00:00+04:00"},
+		{"tr with time", "21 Şubat 2025 Cuma 18:17", time.UTC, "2025-02-21T18:17:00Z"},
+		{"tr aralık", "3 Aralık 2024", time.UTC, "2024-12-03T00:00:00Z"},
+		// Other European and Asian forms seen on news sites
+		{"de", "21. Februar 2025, 18:17 Uhr", time.UTC, "2025-02-21T18:17:00Z"},
+		{"fr", "21 février 2025 à 18h17", time.UTC, "2025-02-21T00:00:00Z"},
+		{"es", "21 de febrero de 2025", time.UTC, "2025-02-21T00:00:00Z"},
+		{"cjk", "2025年2月21日 18:17", time.UTC, "2025-02-21T18:17:00Z"},
+		{"two-digit year label", "21.02.25 18:17", time.UTC, "2025-02-21T18:17:00Z"},
+		{"arabic month", "الجمعة، 21 فبراير 2025 - 06:17 م", time.UTC, "2025-02-21T06:17:00Z"},
+		// Machine formats
+		{"iso offset", "2025-02-21T18:17:00+03:00", baku, "2025-02-21T18:17:00+03:00"},
+		{"iso Z fraction", "2025-02-21T14:17:00.123Z", baku, "2025-02-21T14:17:00.123Z"},
+		{"iso no zone uses loc", "2025-02-21T18:17:00", baku, "2025-02-21T18:17:00+04:00"},
+		{"iso basic offset", "2025-02-21T18:17:00+0400", time.UTC, "2025-02-21T18:17:00+04:00"},
+		{"date only uses loc", "2025-02-21", baku, "2025-02-21T00:00:00+04:00"},
+		{"space separated with zone", "2025-02-21 18:17:00 +0300", time.UTC, "2025-02-21T18:17:00+03:00"},
+		{"unix seconds", "1740147420", baku, "2025-02-21T18:17:00+04:00"},
+		{"nil location is UTC", "21.02.2025 18:17", nil, "2025-02-21T18:17:00Z"},
+		// Relative, against now = 2025-02-22 12:00 +04:00
+		{"az hours ago", "2 saat əvvəl", baku, "2025-02-22T10:00:00+04:00"},
+		{"az minutes ago", "15 dəqiqə öncə", baku, "2025-02-22T11:45:00+04:00"},
+		{"az yesterday", "Dünən, 14:30", baku, "2025-02-21T14:30:00+04:00"},
+		{"az today", "Bu gün 09:10", baku, "2025-02-22T09:10:00+04:00"},
+		{"ru hours ago", "2 часа назад", baku, "2025-02-22T10:00:00+04:00"},
+		{"ru minutes ago", "5 минут назад", baku, "2025-02-22T11:55:00+04:00"},
+		{"ru yesterday", "вчера в 14:30", baku, "2025-02-21T14:30:00+04:00"},
+		{"ru today", "Сегодня, 08:00", baku, "2025-02-22T08:00:00+04:00"},
+		{"en hours ago", "2 hours ago", baku, "2025-02-22T10:00:00+04:00"},
+		{"en an hour ago", "an hour ago", baku, "2025-02-22T11:00:00+04:00"},
+		{"en days ago", "3 days ago", baku, "2025-02-19T12:00:00+04:00"},
+		{"en yesterday pm", "Yesterday at 3:15 PM", baku, "2025-02-21T15:15:00+04:00"},
+		{"tr hours ago", "3 saat önce", baku, "2025-02-22T09:00:00+04:00"},
+		{"tr yesterday", "Dün 10:00", baku, "2025-02-21T10:00:00+04:00"},
+		{"yearless is latest past", "21 fevral 18:17", baku, "2025-02-21T18:17:00+04:00"},
+		{"yearless in future month goes back a year", "5 mart", baku, "2024-03-05T00:00:00+04:00"},
+		// Rejections
+		{"future", "2025-03-01", baku, ""},
+		{"future hours", "22.02.2025 18:00", baku, ""},
+		{"too old", "12 May 1990", baku, ""},
+		{"invalid day", "31.02.2025", baku, ""},
+		{"not a date", "Views: 406", baku, ""},
+		{"empty", "   ", baku, ""},
+		{"range is not a day", "2025/2/11-12", baku, ""},
+		{"word today in a long sentence has no digits", strings.Repeat("Bu gün baş verən hadisələr haqqında ətraflı məlumat ", 3), baku, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, ok := ParseText(c.in, c.loc, now)
+			if c.want == "" {
+				if ok {
+					t.Fatalf("ParseText(%q) = %s, want rejection", c.in, got.Format(time.RFC3339))
+				}
+				return
+			}
+			if !ok {
+				t.Fatalf("ParseText(%q) rejected, want %s", c.in, c.want)
+			}
+			if s := got.Format(time.RFC3339Nano); s != c.want {
+				t.Errorf("ParseText(%q) = %s, want %s", c.in, s, c.want)
+			}
+		})
+	}
+}
+
+func TestParseTextZeroNow(t *testing.T) {
+	if _, ok := ParseText("2 hours ago", nil, time.Time{}); !ok {
+		t.Fatal("zero now should mean time.Now()")
+	}
+}
+
+func doc(t *testing.T, s string) *html.Node {
+	t.Helper()
+	n, err := html.Parse(strings.NewReader(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestFind(t *testing.T) {
+	cases := []struct {
+		name, html, url string
+		loc             *time.Location
+		wantPub         string // RFC 3339 or ""
+		wantMod         string
+		wantSrc         string
+	}{
+		{
+			name: "jsonld newsarticle",
+			html: `<html><head><script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",
+				"headline":"x","datePublished":"2025-02-21T18:17:00+04:00","dateModified":"2025-02-21T19:00:00+04:00"}</script></head><body><h1>x</h1></body></html>`,
+			wantPub: "2025-02-21T18:17:00+04:00", wantMod: "2025-02-21T19:00:00+04:00", wantSrc: "jsonld",
+		},
+		{
+			name: "jsonld graph prefers article over webpage",
+			html: `<script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+				{"@type":"WebPage","datePublished":"2024-01-01T00:00:00Z"},
+				{"@type":["NewsArticle"],"datePublished":"2025-02-20T10:00:00+04:00"}]}</script>`,
+			wantPub: "2025-02-20T10:00:00+04:00", wantSrc: "jsonld",
+		},
+		{
+			name: "jsonld array of objects and value arrays",
+			html: `<script type="application/ld+json">[{"@type":"Organization","name":"x"},
+				{"@type":"Article","datePublished":["2025-02-19T08:00:00+04:00"]}]</script>`,
+			wantPub: "2025-02-19T08:00:00+04:00", wantSrc: "jsonld",
+		},
+		{
+			name: "jsonld ignores related items",
+			html: `<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2025-02-18T08:00:00+04:00",
+				"isPartOf":{"@type":"Article","datePublished":"2020-01-01"},
+				"itemListElement":[{"@type":"NewsArticle","datePublished":"2025-02-21T08:00:00+04:00"}]}</script>`,
+			wantPub: "2025-02-18T08:00:00+04:00", wantSrc: "jsonld",
+		},
+		{
+			name:    "broken jsonld falls back to the key",
+			html:    `<script type="application/ld+json">{"@type":"NewsArticle", "datePublished": "2025-02-17T08:00:00+04:00",}</script>`,
+			wantPub: "2025-02-17T08:00:00+04:00", wantSrc: "jsonld",
+		},
+		{
+			name: "jsonld without offset uses outlet zone",
+			html: `<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2025-02-21 18:17"}</script>`,
+			loc:  baku, wantPub: "2025-02-21T18:17:00+04:00", wantSrc: "jsonld",
+		},
+		{
+			name: "meta article:published_time",
+			html: `<head><meta property="article:published_time" content="2025-02-21T14:17:00Z">
+				<meta property="article:modified_time" content="2025-02-21T15:00:00Z"></head>`,
+			loc: baku, wantPub: "2025-02-21T18:17:00+04:00", wantMod: "2025-02-21T19:00:00+04:00", wantSrc: "meta",
+		},
+		{
+			name:    "meta itemprop datePublished",
+			html:    `<body><div itemscope><meta itemprop="datePublished" content="2025-02-20"></div></body>`,
+			loc:     baku,
+			wantPub: "2025-02-20T00:00:00+04:00", wantSrc: "meta",
+		},
+		{
+			name:    "meta parsely-page",
+			html:    `<meta name="parsely-page" content='{"title":"x","pub_date":"2025-02-20T09:00:00Z"}'>`,
+			wantPub: "2025-02-20T09:00:00Z", wantSrc: "meta",
+		},
+		{
+			name:    "meta sailthru and DC.date",
+			html:    `<meta name="sailthru.date" content="2025-02-19 10:00:00"><meta name="DC.date" content="2025-02-01">`,
+			loc:     baku,
+			wantPub: "2025-02-19T10:00:00+04:00", wantSrc: "meta",
+		},
+		{
+			name:    "time element with pubdate",
+			html:    `<article><h1>T</h1><time datetime="2025-02-21T18:17:00+04:00" pubdate>21 fevral</time></article>`,
+			wantPub: "2025-02-21T18:17:00+04:00", wantSrc: "time",
+		},
+		{
+			name:    "time element text only",
+			html:    `<article><h1>T</h1><time>21 февраля 2025, 18:17</time></article>`,
+			loc:     baku,
+			wantPub: "2025-02-21T18:17:00+04:00", wantSrc: "time",
+		},
+		{
+			name:    "url date",
+			html:    `<html><body><h1>Title</h1><p>text</p></body></html>`,
+			url:     "https://example.az/news/2025/02/21/some-story",
+			loc:     baku,
+			wantPub: "2025-02-21T00:00:00+04:00", wantSrc: "url",
+		},
+		{
+			name:    "url compact date",
+			html:    `<h1>Title</h1>`,
+			url:     "https://example.com/a/20250220-story.html",
+			wantPub: "2025-02-20T00:00:00Z", wantSrc: "url",
+		},
+		{
+			name: "caliber-like visible date under the title",
+			html: `<body><nav><a>Home</a></nav><div class="section">ANALYTICS</div><h1>Headline</h1>
+				<div class="article-date">21 February 2025 18:17</div><p>Body text.</p><div class="views">Views: 406</div></body>`,
+			loc: baku, wantPub: "2025-02-21T18:17:00+04:00", wantSrc: "text",
+		},
+		{
+			name: "az visible date",
+			html: `<h1>Başlıq</h1><span class="news-date">21.02.2025 | 18:17</span><p>Mətn</p>`,
+			loc:  baku, wantPub: "2025-02-21T18:17:00+04:00", wantSrc: "text",
+		},
+		{
+			name:    "ru relative visible date",
+			html:    `<h1>Заголовок</h1><span class="date">2 часа назад</span><p>Текст</p>`,
+			loc:     baku,
+			wantPub: "2025-02-22T10:00:00+04:00", wantSrc: "text",
+		},
+		{
+			name:    "labeled publication date beats update label",
+			html:    `<h1>T</h1><p>Updated: 21.02.2025 17:00</p><p>Published: 20.02.2025 09:00</p>`,
+			loc:     baku,
+			wantPub: "2025-02-20T09:00:00+04:00", wantSrc: "text",
+		},
+		{
+			name:    "future structured date is rejected, next source used",
+			html:    `<meta property="article:published_time" content="2026-01-01T00:00:00Z"><h1>T</h1><span class="date">21 fevral 2025</span>`,
+			loc:     baku,
+			wantPub: "2025-02-21T00:00:00+04:00", wantSrc: "text",
+		},
+		{
+			name:    "implausible old date rejected",
+			html:    `<meta property="article:published_time" content="1970-01-01T00:00:00Z">`,
+			wantPub: "", wantSrc: "",
+		},
+		{
+			name: "utc stamp shown in page's local offset",
+			html: `<meta property="article:published_time" content="2023-11-09T01:09:55+00:00">
+				<article><h1>T</h1><time datetime="2023-11-08T18:09:55-07:00">Nov 8</time></article>`,
+			wantPub: "2023-11-08T18:09:55-07:00", wantSrc: "meta",
+		},
+		{
+			name:    "modified before published is dropped",
+			html:    `<meta property="article:published_time" content="2025-02-21T10:00:00Z"><meta property="article:modified_time" content="2025-02-20T10:00:00Z">`,
+			wantPub: "2025-02-21T10:00:00Z", wantSrc: "meta",
+		},
+		{
+			name:    "nothing",
+			html:    `<html><body><p>No dates here.</p></body></html>`,
+			wantPub: "", wantSrc: "",
+		},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := Find(doc(t, c.html), Options{URL: c.url, Location: c.loc, Now: now})
+			check := func(what string, got *time.Time, want string) {
+				t.Helper()
+				switch {
+				case want == "" && got != nil:
+					t.Errorf("%s = %s, want none", what, got.Format(time.RFC3339))
+				case want != "" && got == nil:
+					t.Errorf("%s = none, want %s", what, want)
+				case want != "" && got.Format(time.RFC3339) != want:
+					t.Errorf("%s = %s, want %s", what, got.Format(time.RFC3339), want)
+				}
+			}
+			check("Published", r.Published, c.wantPub)
+			check("Modified", r.Modified, c.wantMod)
+			if r.Source != c.wantSrc {
+				t.Errorf("Source = %q, want %q", r.Source, c.wantSrc)
+			}
+		})
+	}
+}
+
+func TestFindNilDocParts(t *testing.T) {
+	// Defaults: nil Location and zero Now must not panic.
+	r := Find(doc(t, `<meta property="article:published_time" content="2020-05-01T10:00:00">`), Options{})
+	if r.Published == nil || r.Published.Location() != time.UTC {
+		t.Fatalf("got %+v", r)
+	}
+}
+
+func FuzzParseText(f *testing.F) {
+	for _, s := range []string{
+		"21 fevral 2025 18:17", "21.02.2025 | 18:17", "21 февраля 2025, 18:17", "Feb 21, 2025",
+		"2 saat əvvəl", "вчера в 14:30", "2025-02-21T18:17:00+04:00", "2025年2月21日", "1740147420",
+		"18:17 +99:99", "31.02.2025", "İyun", "\xff\xfe", "00:00 pm utc+",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := ParseText(s, baku, now)
+		if ok && (got.Before(MinDate) || got.After(now.Add(FutureSlack))) {
+			t.Fatalf("ParseText(%q) = %v outside the plausible range", s, got)
+		}
+	})
+}
+
+func FuzzFind(f *testing.F) {
+	f.Add(`<script type="application/ld+json">{"@graph":[{"@type":"NewsArticle","datePublished":"2025-02-21"}]}</script><h1>x</h1><span class="date">2 saat əvvəl</span>`, "https://x.az/2025/02/21/a")
+	f.Fuzz(func(t *testing.T, s, u string) {
+		n, err := html.Parse(strings.NewReader(s))
+		if err != nil {
+			return
+		}
+		r := Find(n, Options{URL: u, Location: baku, Now: now})
+		if r.Published != nil && r.Published.After(now.Add(FutureSlack)) {
+			t.Fatalf("future date %v", r.Published)
+		}
+	})
+}
