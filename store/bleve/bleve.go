@@ -164,9 +164,13 @@ type current struct {
 	changed  bool
 }
 
+// has reports whether storing a would add nothing: its content is already
+// stored under the same version number, or it is not newer than the current
+// version (a replay, or a crawler that lost count of versions). Content that
+// comes back in a newer version (an edit reverted) is a new version.
 func (c *current) has(a *article.Article) bool {
 	for _, v := range c.versions {
-		if v.Version == a.Version && v.ContentHash == a.ContentHash {
+		if v.ContentHash == a.ContentHash && (v.Version == a.Version || !a.Newer(c.art)) {
 			return true
 		}
 	}
@@ -192,8 +196,8 @@ func (c *current) add(a *article.Article) {
 }
 
 // Put stores a batch: new articles and newer versions replace what is
-// indexed, an older version only joins the version history, and a version
-// already stored (same version number and content hash) is a no-op.
+// indexed, an older version only joins the version history, and content
+// already stored is a no-op (see current.has).
 // Articles that fail validation are reported in a *store.BatchError; the
 // others are stored.
 func (x *Index) Put(ctx context.Context, arts []article.Article) error {

@@ -346,6 +346,9 @@ func testVersions(t *testing.T, s store.Store) {
 	put(t, s, v2)
 	put(t, s, v3)
 	put(t, s, v2) // replay of an old version
+	relabeled := v2
+	relabeled.Version = 1 // same content as v2 under an older number
+	put(t, s, relabeled)
 	rec, err := s.Get(context.Background(), v1.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -367,6 +370,28 @@ func testVersions(t *testing.T, s store.Store) {
 	if r := search(t, s, store.Query{}); r.Total != 1 {
 		t.Errorf("total = %d, want 1", r.Total)
 	}
+
+	// An edit reverted: v4 has the content of v1 and is a new version.
+	v4 := v3
+	v4.Title, v4.Body, v4.Version, v4.FetchedAt = v1.Title, v1.Body, 4, v3.FetchedAt.Add(time.Hour)
+	if err := v4.Finalize(); err != nil {
+		t.Fatal(err)
+	}
+	if v4.ContentHash != v1.ContentHash {
+		t.Fatal("reverted content has another hash")
+	}
+	put(t, s, v4)
+	put(t, s, v3) // v3 replayed after the revert changes nothing
+	rec, err = s.Get(context.Background(), v1.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameArticle(t, rec.Article, v4)
+	if len(rec.Versions) != 4 || rec.Versions[3].Version != 4 || rec.Versions[3].ContentHash != v1.ContentHash {
+		t.Errorf("versions after revert = %+v", rec.Versions)
+	}
+	wantKeys(t, f, s, store.Query{Text: "gözlənilir"}, az2)
+	wantKeys(t, f, s, store.Query{Text: "flamingo"})
 }
 
 func testSearchWord(t *testing.T, s store.Store) {
