@@ -27,6 +27,10 @@ var boilerPairs = wordSet(`read-more read-also also-read see-also more-stories m
 	hit-counter copy-link link-copied site-footer ad-slot app-store app-badge app-badges download-app
 	photo-credit image-credit sign-up popular-posts more-news`)
 
+// embedWords name embedded posts (tweets, Instagram, Telegram) that are
+// part of the story even inside a "social" wrapper.
+var embedWords = wordSet(`embed embedded tweet twitter-tweet instagram-media telegram-post`)
+
 // contentWords name article text containers; an element whose name also
 // has a boilerWord ("entry-content-read-more") is kept when it holds
 // paragraphs of text.
@@ -143,7 +147,7 @@ func isBoiler(n *html.Node, total int) bool {
 		return false
 	}
 	words := nameWords(attrs)
-	if !matchWords(words, boilerWords, boilerPairs) {
+	if !matchWords(words, boilerWords, boilerPairs) || matchWords(words, embedWords, nil) {
 		return false
 	}
 	if matchWords(words, contentWords, nil) && paraLen(n) >= 300 {
@@ -198,14 +202,22 @@ func textLen(n *html.Node) int {
 // follow, subscribe or read more, cookie notices, view counters, copy-link
 // notices and copyright lines, in English, Russian, Azerbaijani and Turkish.
 var junkLine = regexp.MustCompile(`(?i)^(` +
-	`(related( stories| articles| news| content| coverage| links)?|read more|read also|also read|read next|see also|more|more stories|more news|recommended|you may also like|you might also like|more from .{1,40}|more on this( story)?|most read|trending( now)?|don'?t miss|leggi anche|lees ook|lesen sie auch|читайте также|читайте еще|по теме|смотрите также|oxşar xəbərlər|digər xəbərlər|həmçinin oxuyun|ilgili haberler|bunlar da ilginizi çekebilir)\s*(:.{0,200}|\.{3}|…)?` +
+	`(related( stories| articles| news| content| coverage| links)?|read more|read also|also read|read next|see also|more|more stories|more news|more (in|from|on) [^.!?]{1,40}|tags?|теги|etiketlər|etiketler|photos?|gallery|recommended|you may also like|you might also like|more from .{1,40}|more on this( story)?|most read|trending( now)?|don'?t miss|leggi anche|lees ook|lesen sie auch|читайте также|читайте еще|по теме|смотрите также|oxşar xəbərlər|digər xəbərlər|həmçinin oxuyun|ilgili haberler|bunlar da ilginizi çekebilir)\s*(:.{0,200}|\.{3}|…)?` +
 	`|.{0,120}\b(follow (us|him|her|them|me)\b|follow @\w+|follow .{1,40} on (twitter|facebook|instagram)|sign up (for|to) (our|the|free)|subscribe (to our|to the|now|today|here)|our newsletters?|click here|get the .{0,30}app\b|download (the|our) .{0,20}app\b|like this story|share (it|this (story|article))|all rights reserved|this (web)?site uses cookies|we use cookies|accept cookies|cookie policy|подписывайтесь|подпишитесь на|все права защищены|при цитировании|bütün hüquqlar qorunur|abunə olun|tüm hakları saklıdır).{0,160}` +
 	`|(views?|baxış|baxılıb|baxış sayı|просмотр(ов|ы)?|görüntülenme|okunma)\s*:?\s*[\d\s.,]+` +
 	`|[\d\s.,]+\s*(views?|baxış|просмотр(ов|а)?)` +
 	`|(©|\(c\)|copyright).{0,160}` +
-	`|(link copied|ссылка скопирована|link kopyalandı|keçid kopyalandı)\.?!?` +
+	`|(additional )?(reporting|writing|editing|compiled|produced) by .{0,200}` +
+	`|(continue reading( below)?|advertisement|reklam|реклама|story continues below|article continues below)` +
+	`|(join (us|our)|get access to|start your day with|listen to .{0,60} live)\b.{0,200}` +
+	`|.{0,200}(\(((ap|afp|reuters) )?(photo|image|picture|video)?\s*(credit|source|courtesy)?\s*:?[^()]{0,80}/[^()]{0,80}\)|\((photo|image|picture)? ?credit:?[^()]{0,80}\)|\b(photo|photograph|image|picture|фото|foto)\s*:\s*[^.]{0,60})` +
+	`|(link copied|link kopyalandı|keçid kopyalandı)\.?!?` +
 	`|(share|tweet|email|print|facebook|twitter|whatsapp|telegram|vk|ok|linkedin|pinterest|reddit|copy link|поделиться|paylaş)(\s*[|/·•,]?\s*(share|tweet|email|print|facebook|twitter|whatsapp|telegram|vk|ok|linkedin|pinterest|reddit|copy link|поделиться|paylaş))*:?` +
 	`)$`)
+
+// metaLine matches a dateline or "posted by" line (checked only on short
+// lines with a digit).
+var metaLine = regexp.MustCompile(`(?i)^([^a-zа-яəöüğışç]{0,30}[-|•·]\s*)?(posted|published|updated|publicado|publié|pubblicato|veröffentlicht|опубликовано|обновлено|yayımlandı|dərc edilib)( on| by| em| por| el| le| il| am| в)?\s*:?\s`)
 
 // filterParas drops boilerplate paragraphs: a repeat of the title at the
 // top, short calls to action, link lists and counters.
@@ -220,7 +232,10 @@ func filterParas(ps []para, title string) []para {
 		if words <= 40 && junkLine.MatchString(p.Text) {
 			continue
 		}
-		if words <= 12 && p.linkDensity() > 0.8 && !strings.HasPrefix(p.Block, "h") {
+		if words <= 20 && metaLine.MatchString(p.Text) && strings.ContainsAny(p.Text, "0123456789") {
+			continue
+		}
+		if words <= 12 && p.linkDensity() > 0.8 || words <= 25 && p.linkDensity() > 0.95 {
 			continue
 		}
 		out = append(out, p)

@@ -78,6 +78,23 @@ func (j *contentJob) wait(title string) (paras, links []string) {
 	return paras, links
 }
 
+// joinCJK removes spaces next to CJK characters, so that texts which differ
+// only in the spacing between CJK and Latin runs compare equal.
+func joinCJK(s string) string {
+	if !strings.ContainsFunc(s, isCJK) {
+		return s
+	}
+	rs := []rune(s)
+	var b strings.Builder
+	for i, c := range rs {
+		if unicode.IsSpace(c) && (i > 0 && isCJK(rs[i-1]) || i+1 < len(rs) && isCJK(rs[i+1])) {
+			continue
+		}
+		b.WriteRune(c)
+	}
+	return b.String()
+}
+
 // tokens returns the runs of letters, digits and '_' of s.
 func tokens(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool {
@@ -143,13 +160,30 @@ func combine(traf []string, read []para) []para {
 	if len(traf) == 0 {
 		return read
 	}
-	ts := newShingleSet(traf)
+	keyed := make([]string, len(traf))
+	for i, p := range traf {
+		keyed[i] = joinCJK(p)
+	}
+	ts := newShingleSet(keyed)
+	var all strings.Builder
+	all.WriteByte(' ')
+	for _, p := range keyed {
+		for _, t := range tokens(p) {
+			all.WriteString(t)
+			all.WriteByte(' ')
+		}
+	}
+	tstr := all.String()
 	var out []para
 	for _, p := range read {
-		t := tokens(p.Text)
-		if ts.coverage(t) >= 0.5 || len(t) >= 25 {
-			out = append(out, p)
+		t := tokens(joinCJK(p.Text))
+		switch {
+		case len(t) >= 25, p.Chars >= 150, ts.coverage(t) >= 0.5:
+		case len(t) > 0 && len(t) < shingleN && strings.Contains(tstr, " "+strings.Join(t, " ")+" "):
+		default:
+			continue
 		}
+		out = append(out, p)
 	}
 	return out
 }

@@ -119,6 +119,7 @@ func (r *textRenderer) walk(n *html.Node, depth int) {
 		}
 		link := n.DataAtom == atom.A || name == "ref"
 		if link {
+			r.cur.WriteRune(inlineEdge)
 			r.inLink++
 			if h := attr(n, "href"); h != "" {
 				r.hrefs = append(r.hrefs, h)
@@ -129,6 +130,7 @@ func (r *textRenderer) walk(n *html.Node, depth int) {
 		}
 		if link {
 			r.inLink--
+			r.cur.WriteRune(inlineEdge)
 		}
 		if block {
 			r.flush()
@@ -179,13 +181,36 @@ func hidden(n *html.Node) bool {
 	return false
 }
 
+// inlineEdge marks the start and end of a link in rendered text. It becomes
+// a space where a link joins CJK text to Latin letters or digits without
+// one ("ソフト<a>KeePass</a>の" reads "ソフト KeePass の"), and nothing
+// elsewhere.
+const inlineEdge = '\uE000'
+
+func isCJK(c rune) bool {
+	return unicode.In(c, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
+}
+
 // cleanText folds whitespace runs to one space (keeping single line breaks
 // from <br>), drops soft hyphens and zero-width characters, and trims.
 func cleanText(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	space, nl := false, false
+	var prev rune
+	edge := false
 	for _, c := range s {
+		if c == inlineEdge {
+			edge = true
+			continue
+		}
+		if edge {
+			edge = false
+			if !space && prev != 0 && !unicode.IsSpace(c) && isCJK(prev) != isCJK(c) &&
+				(unicode.IsLetter(prev) || unicode.IsNumber(prev)) && (unicode.IsLetter(c) || unicode.IsNumber(c)) {
+				space = true
+			}
+		}
 		switch {
 		case c == '\u00ad' || c == '\u200b' || c == '\u200c' || c == '\u200d' || c == '\ufeff' || c == '\u2060':
 			continue
@@ -204,6 +229,7 @@ func cleanText(s string) string {
 			}
 			space, nl = false, false
 			b.WriteRune(c)
+			prev = c
 		}
 	}
 	return b.String()
