@@ -150,7 +150,7 @@ func (f *finder) walk(n *html.Node) {
 	rec(n, false, false)
 }
 
-var reDateClass = regexp.MustCompile(`(?i)(^|[\s_-])(date|datum|fecha|data|time|timestamp|published|publish|pubdate|posted|post-?date|entry-date|dateline|byline|article-info|meta-date|news-date|created|datetime|tarix|zaman|vaxt|дата)`)
+var reDateClass = regexp.MustCompile(`(?i)(^|[\s_-])(date|datum|fecha|data|time|timestamp|published|publish|pubdate|posted|post-?date|entry-date|dateline|byline|article-info|meta-date|news-date|created|datetime|meta|tarix|zaman|vaxt|дата)`)
 
 func isDateLike(n *html.Node) bool {
 	switch n.DataAtom {
