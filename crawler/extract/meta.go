@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -552,6 +553,37 @@ var genericAuthors = map[string]bool{
 	"staffreport": true, "staffwriter": true, "webdesk": true, "desk": true,
 }
 
+// roleWords end bylines that name a job, not a person ("AP Auto Writer").
+var roleWords = wordSet(`writer writers correspondent correspondents reporter reporters editor editors
+	contributor contributors columnist staff desk team bureau service agency newsroom
+	корреспондент редактор обозреватель müxbir redaktor muhabir`)
+
+// nameParticles may be lowercase inside a person's name.
+var nameParticles = wordSet(`de da das do dos di del della van von der den ter bin ibn al el la le du y
+	oğlu oglu qızı qizi kızı`)
+
+// personLike reports whether s reads as a person's name: no generic or role
+// words, no "The ..." organization, no lowercase words but particles.
+func personLike(s string) bool {
+	f := strings.Fields(s)
+	if len(f) == 0 {
+		return false
+	}
+	if strings.EqualFold(f[0], "the") || roleWords[strings.ToLower(f[len(f)-1])] {
+		return false
+	}
+	if strings.Contains(strings.ToLower(s), "admin") {
+		return false
+	}
+	for _, w := range f {
+		r := []rune(w)
+		if unicode.IsLower(r[0]) && !nameParticles[strings.ToLower(w)] {
+			return false
+		}
+	}
+	return true
+}
+
 func splitAuthors(s string) []string {
 	s = cleanSpace(byPrefix.ReplaceAllString(cleanSpace(s), ""))
 	if s == "" {
@@ -583,6 +615,9 @@ func cleanAuthors(in []string, orgs []string, pageURL *url.URL) []string {
 			continue
 		}
 		if host != "" && (k == host || strings.HasPrefix(host, k)) {
+			continue
+		}
+		if !personLike(a) {
 			continue
 		}
 		org := false
@@ -705,7 +740,7 @@ func sectionLabel(doc *html.Node) string {
 			}
 			if c := attr(n, "class"); c != "" && matchWords(nameWords(c), sectionWords, nil) && !isBoilerName(c) {
 				t := nodeText(n)
-				if w := len(strings.Fields(t)); w >= 1 && w <= 4 && len([]rune(t)) <= 40 && !digitsOnly(t) {
+				if w := len(strings.Fields(t)); w >= 1 && w <= 4 && len([]rune(t)) <= 40 && !digitsOnly(t) && !junkLine.MatchString(t) {
 					found = t
 					return
 				}
