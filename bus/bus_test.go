@@ -401,3 +401,58 @@ func TestEmbeddedInProcessConnect(t *testing.T) {
 		t.Errorf("second drain: %v", err)
 	}
 }
+
+func TestRedrive(t *testing.T) {
+	e := bustest.RunBasicJetStreamServer(t)
+	c := bustest.Connect(t, e)
+	ctx := ctxT(t)
+	a := bustest.Article(t, "oxu", 1, 0)
+	b := bustest.Article(t, "apa", 2, 0)
+	var seqs []uint64
+	for _, x := range []*article.Article{a, b} {
+		r, err := c.Publish(ctx, x)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seqs = append(seqs, r.Seq)
+	}
+	ja, _ := bus.Encode(a)
+	jb, _ := bus.Encode(b)
+	for _, d := range []bus.DeadLetter{
+		{Subject: "articles.oxu", Data: ja, StreamSeq: seqs[0], Deliveries: 5, Reason: bus.ReasonStoreFailed, Err: errors.New("x")},
+		{Subject: "articles.apa", Data: jb, StreamSeq: seqs[1], Deliveries: 5, Reason: bus.ReasonStoreFailed, Err: errors.New("y")},
+		{Subject: "garbage", Data: []byte("??"), Reason: bus.ReasonUndecodable},
+	} {
+		if _, err := c.PublishDead(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := c.Redrive(ctx, bus.RedriveFilter{Outlet: "Bad.Outlet"}); !errors.Is(err, bus.ErrBadOutlet) {
+		t.Errorf("bad outlet filter: %v", err)
+	}
+	res, err := c.Redrive(ctx, bus.RedriveFilter{Outlet: "oxu"})
+	if err != nil || res.Republished != 1 || res.Skipped != 0 {
+		t.Fatalf("redrive oxu = %+v, %v", res, err)
+	}
+	res, err = c.Redrive(ctx, bus.RedriveFilter{})
+	if err != nil || res.Republished != 1 || res.Skipped != 1 {
+		t.Fatalf("redrive all = %+v, %v", res, err)
+	}
+	js := c.JetStream()
+	dead, _ := js.Stream(ctx, bus.StreamDead)
+	info, _ := dead.Info(ctx)
+	if info.State.Msgs != 1 {
+		t.Errorf("%d dead letters left, want the unredrivable one", info.State.Msgs)
+	}
+	arts, _ := js.Stream(ctx, bus.StreamArticles)
+	m, err := arts.GetLastMsgForSubject(ctx, "articles.oxu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Sequence <= seqs[1] || string(m.Data) != string(ja) || m.Header.Get(jetstream.MsgIDHeader) == a.MsgID() {
+		t.Errorf("redriven oxu article: seq %d, msg id %q", m.Sequence, m.Header.Get(jetstream.MsgIDHeader))
+	}
+	if info, _ := arts.Info(ctx); info.State.Msgs != 4 {
+		t.Errorf("ARTICLES has %d messages, want 2 originals + 2 redriven", info.State.Msgs)
+	}
+}
