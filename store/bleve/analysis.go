@@ -21,11 +21,13 @@ import (
 // must not change once indexes exist.
 const (
 	foldFilterName      = "newswatch_fold"
+	unaccentFilterName  = "newswatch_unaccent"
 	apostropheCharName  = "newswatch_apostrophe"
 	analyzerText        = "newswatch_text"    // all languages: words, case folded
 	analyzerKeyword     = "newswatch_keyword" // whole value, case folded
 	analyzerRussianStem = "newswatch_ru"      // Russian, stemmed
 	analyzerEnglishStem = "newswatch_en"      // English, stemmed
+	analyzerUnaccent    = "newswatch_plain"   // Latin letters without diacritics
 )
 
 func init() {
@@ -33,6 +35,11 @@ func init() {
 	// registry, also when an existing index is reopened.
 	if err := registry.RegisterTokenFilter(foldFilterName, func(map[string]interface{}, *registry.Cache) (analysis.TokenFilter, error) {
 		return foldFilter{}, nil
+	}); err != nil {
+		panic(err)
+	}
+	if err := registry.RegisterTokenFilter(unaccentFilterName, func(map[string]interface{}, *registry.Cache) (analysis.TokenFilter, error) {
+		return unaccentFilter{}, nil
 	}); err != nil {
 		panic(err)
 	}
@@ -109,6 +116,57 @@ func (foldFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	return in
 }
 
+// unaccent strips diacritics from Latin letters and maps ə to e, so that
+// Azerbaijani typed without its letters ("Qarabag", "Susa", "secki")
+// matches "Qarabağ", "Şuşa", "seçki". Other scripts are left alone: in
+// Cyrillic й is not и.
+func unaccent(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	d := norm.NFD.String(s)
+	var b strings.Builder
+	b.Grow(len(d))
+	latinBase := false
+	for _, r := range d {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			if latinBase {
+				continue
+			}
+		case r == 'ə' || r == 'Ə':
+			r = 'e'
+			latinBase = true
+		case r == 'ı':
+			r = 'i'
+			latinBase = true
+		default:
+			latinBase = unicode.Is(unicode.Latin, r)
+		}
+		b.WriteRune(r)
+	}
+	return norm.NFC.String(b.String())
+}
+
+// unaccentFilter applies unaccent to every token.
+type unaccentFilter struct{}
+
+func (unaccentFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	for _, t := range in {
+		if u := unaccent(string(t.Term)); u != string(t.Term) {
+			t.Term = []byte(u)
+		}
+	}
+	return in
+}
+
 // apostropheFilter turns apostrophes into spaces of the same byte length,
 // so that Azerbaijani suffixes split from proper nouns ("Azərbaycan'ın"
 // indexes "azərbaycan" and "ın") while byte offsets do not move.
@@ -146,11 +204,12 @@ const (
 	fLang      = "lang"
 	fTags      = "tags"
 	fPublished = "published"
-	fSortDate  = "sort_date" // published_at, else fetched_at
-	fRuText    = "text_ru"   // title+lead+body of Russian articles, stemmed
-	fEnText    = "text_en"   // title+lead+body of English articles, stemmed
-	fSource    = "_source"   // stored Article JSON
-	fVersions  = "_versions" // stored []store.Version JSON
+	fSortDate  = "sort_date"  // published_at, else fetched_at
+	fRuText    = "text_ru"    // title+lead+body of Russian articles, stemmed
+	fEnText    = "text_en"    // title+lead+body of English articles, stemmed
+	fPlainText = "text_plain" // title+lead+body without Latin diacritics
+	fSource    = "_source"    // stored Article JSON
+	fVersions  = "_versions"  // stored []store.Version JSON
 )
 
 func newMapping() (mapping.IndexMapping, error) {
@@ -183,6 +242,15 @@ func newMapping() (mapping.IndexMapping, error) {
 		"char_filters":  []string{apostropheCharName},
 		"tokenizer":     bunicode.Name,
 		"token_filters": []string{foldFilterName, en.StopName, en.SnowballStemmerName},
+	}); err != nil {
+		return nil, err
+	}
+
+	if err := im.AddCustomAnalyzer(analyzerUnaccent, map[string]interface{}{
+		"type":          custom.Name,
+		"char_filters":  []string{apostropheCharName},
+		"tokenizer":     bunicode.Name,
+		"token_filters": []string{foldFilterName, unaccentFilterName},
 	}); err != nil {
 		return nil, err
 	}
@@ -245,6 +313,7 @@ func newMapping() (mapping.IndexMapping, error) {
 	dm.AddFieldMappingsAt(fSortDate, date())
 	dm.AddFieldMappingsAt(fRuText, stem(analyzerRussianStem))
 	dm.AddFieldMappingsAt(fEnText, stem(analyzerEnglishStem))
+	dm.AddFieldMappingsAt(fPlainText, stem(analyzerUnaccent))
 	dm.AddFieldMappingsAt(fSource, stored())
 	dm.AddFieldMappingsAt(fVersions, stored())
 

@@ -7,7 +7,9 @@
 // word segmentation, case folding that treats the Azerbaijani I/İ/ı/i as one
 // letter and Russian ё as е, apostrophe suffixes split off proper nouns;
 // Russian and English articles are also indexed stemmed, so "нефти" finds
-// "нефть" and "elections" finds "election".
+// "нефть" and "elections" finds "election"; and Latin text is also indexed
+// without diacritics, so "Qarabag" finds "Qarabağ" (ranked below exact
+// spellings). Phrases and field-restricted words match exact forms only.
 package bleve
 
 import (
@@ -357,6 +359,7 @@ func document(c *current) (map[string]interface{}, error) {
 		doc[fSortDate] = bq.MinRFC3339CompatibleTime
 	}
 	all := strings.Join([]string{a.Title, a.Lead, a.Body}, "\n\n")
+	doc[fPlainText] = all
 	switch lang := strings.ToLower(a.Language); {
 	case lang == "ru" || strings.HasPrefix(lang, "ru-"):
 		doc[fRuText] = all

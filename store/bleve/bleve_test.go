@@ -222,3 +222,35 @@ func TestOutOfRangeDates(t *testing.T) {
 		}
 	}
 }
+
+func TestWithoutDiacritics(t *testing.T) {
+	for in, want := range map[string]string{
+		"şuşa": "susa", "qarabağ": "qarabag", "seçkilər": "seckiler", "ölkə": "olke", "üçün": "ucun",
+		"işiq": "isiq", "йод": "йод", "ёлка": "ёлка", "café": "cafe", "plain": "plain",
+	} {
+		if got := unaccent(in); got != want {
+			t.Errorf("unaccent(%q) = %q, want %q", in, got, want)
+		}
+	}
+	x := open(t, t.TempDir())
+	defer x.Close()
+	if err := x.Put(context.Background(), storetest.Fixtures(t)); err != nil {
+		t.Fatal(err)
+	}
+	for q, want := range map[string]int64{
+		"Susada": 1, "Qarabag": 2, "olke": 1, "cixis": 1, "Eliyev": 1, "ILHAM Eliyev": 1,
+		`"Susa seherinde"`: 0, // phrases stay exact
+		"title:Susada":     0, // so do fields
+	} {
+		if n := count(t, x, q); n != want {
+			t.Errorf("%q: %d hits, want %d", q, n, want)
+		}
+	}
+	// The exact spelling ranks first, both ways.
+	for q, first := range map[string]string{"Qarabag": "Qarabag wins the derby", "Qarabağ": "Prezident İlham Əliyev Şuşada çıxış etdi"} {
+		r, err := x.Search(context.Background(), store.Query{Text: q, Size: 2})
+		if err != nil || len(r.Hits) == 0 || r.Hits[0].Article.Title != first {
+			t.Errorf("%q: %v %+v, want %q first", q, err, r, first)
+		}
+	}
+}

@@ -30,9 +30,14 @@ var textFields = []struct {
 	boost float64
 }{{fTitle, 3}, {fLead, 1.5}, {fBody, 1}}
 
-// stemFields are searched too by words without a field prefix (not by
-// phrases, which are exact), so that Russian and English inflections match.
-var stemFields = []string{fRuText, fEnText}
+// looseFields are searched too by words without a field prefix (not by
+// phrases, which are exact), with lower boosts: stemmed Russian and English
+// so that inflections match, and Latin text without diacritics so that
+// Azerbaijani typed on a plain keyboard matches.
+var looseFields = []struct {
+	name  string
+	boost float64
+}{{fRuText, 0.8}, {fEnText, 0.8}, {fPlainText, 0.5}}
 
 func (t *translator) tokens(analyzer, text string) int {
 	a := t.m.AnalyzerNamed(analyzer)
@@ -154,9 +159,10 @@ func (t *translator) word(field, text string, prefix, phrase bool, pos int) (bq.
 		qs = append(qs, mq)
 	}
 	if field == "" && !phrase {
-		for _, f := range stemFields {
+		for _, f := range looseFields {
 			mq := bv.NewMatchQuery(text)
-			mq.SetField(f)
+			mq.SetField(f.name)
+			mq.SetBoost(f.boost)
 			mq.SetOperator(bq.MatchQueryOperatorAnd)
 			qs = append(qs, mq)
 		}
