@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/klauspost/compress/gzhttp"
 	"go.uber.org/zap"
 
 	"github.com/newswatch/newswatch/store"
@@ -121,7 +122,9 @@ func New(cfg Config, st store.Store, log *zap.Logger) (*Server, error) {
 		h := rt.handler
 		s.mux.HandleFunc(rt.method+" "+rt.path, func(w http.ResponseWriter, r *http.Request) { h(s, w, r) })
 	}
-	s.handler = s.logRequests(s.recoverPanics(http.HandlerFunc(s.route)))
+	// gzip outermost, so that the request log and the panic handler see
+	// the handler's own writes.
+	s.handler = gzhttp.GzipHandler(s.logRequests(s.recoverPanics(http.HandlerFunc(s.route))))
 	return s, nil
 }
 

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -461,5 +462,27 @@ func TestFarDatesAndOddQueries(t *testing.T) {
 		if resp.StatusCode != 200 || json.Unmarshal(body, &r) != nil || r.Total != total {
 			t.Errorf("%s: %d %s, want total %d", p, resp.StatusCode, body, total)
 		}
+	}
+}
+
+func TestGzip(t *testing.T) {
+	e := newEnv(t, Config{}, nil)
+	req, _ := http.NewRequest("GET", e.srv.URL+"/v1/search?size=100", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	resp, err := http.DefaultClient.Do(req) // set by hand: the client does not decompress
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("Content-Encoding = %q", resp.Header.Get("Content-Encoding"))
+	}
+	zr, err := gzip.NewReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r searchResp
+	if err := json.NewDecoder(zr).Decode(&r); err != nil || r.Total != 7 {
+		t.Errorf("decoded %v %+v", err, r.Total)
 	}
 }
