@@ -290,8 +290,7 @@ func LoadConfig(path string) (*Config, error) {
 // problem reports.
 func ParseConfig(data []byte, file string) (*Config, error) {
 	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
+	if err := decodeDocument(data, &doc); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, &ValidationError{Problems: []Problem{{File: file, Message: "empty file: want a mapping with an outlets list"}}}
 		}
@@ -350,7 +349,7 @@ func decodeStrict(file string, n *yaml.Node, v any) []Problem {
 	// yaml.v3 checks unknown fields only in Decoder.KnownFields, which
 	// would lose the node positions: check them against the yaml tags.
 	problems := unknownKeys(file, n, reflect.TypeOf(v))
-	if err := n.Decode(v); err != nil {
+	if err := safeDecode(n, v); err != nil {
 		var te *yaml.TypeError
 		if errors.As(err, &te) {
 			for _, msg := range te.Errors {
@@ -361,6 +360,28 @@ func decodeStrict(file string, n *yaml.Node, v any) []Problem {
 		}
 	}
 	return problems
+}
+
+// decodeDocument parses data into a node tree, turning a panic inside
+// yaml.v3 into an error.
+func decodeDocument(data []byte, doc *yaml.Node) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cannot parse yaml: %v", r)
+		}
+	}()
+	return yaml.NewDecoder(bytes.NewReader(data)).Decode(doc)
+}
+
+// safeDecode is n.Decode(v), turning a panic inside yaml.v3 (it panics on
+// some malformed merge keys) into an error.
+func safeDecode(n *yaml.Node, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("cannot decode this value: %v", r)
+		}
+	}()
+	return n.Decode(v)
 }
 
 var yamlLineRe = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)

@@ -201,3 +201,28 @@ func TestParseByteSize(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseConfig(f *testing.F) {
+	if data, err := os.ReadFile("testdata/outlets.example.yaml"); err == nil {
+		f.Add(data)
+	}
+	f.Add([]byte("outlets:\n  - id: a\n    base_url: https://a.example/\n    feeds: [https://a.example/rss]\n"))
+	f.Add([]byte("defaults: &d {rate: {delay: 1s}}\noutlets: [{<<: *d, id: x}]\n"))
+	f.Add([]byte("outlets:\n  - max_body_size: 10MiB\n    rate: [1, 2]\n    extract: {remove: ['a[']}\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := ParseConfig(data, "fuzz.yaml")
+		if err == nil {
+			if len(cfg.Outlets) == 0 {
+				t.Fatal("valid config without outlets")
+			}
+			if err := cfg.Validate(); err != nil {
+				t.Fatalf("ParseConfig accepted what Validate rejects: %v", err)
+			}
+			return
+		}
+		var ve *ValidationError
+		if !errors.As(err, &ve) || len(ve.Problems) == 0 {
+			t.Fatalf("error %v is not a ValidationError with problems", err)
+		}
+	})
+}
