@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Highlights", testHighlights},
 		{"SizeZero", testSizeZero},
 		{"Pagination", testPagination},
+		{"PagingWhileWriting", testPagingWhileWriting},
 		{"BadQuery", testBadQuery},
 		{"BatchError", testBatchError},
 		{"Concurrent", testConcurrent},
@@ -639,6 +640,46 @@ func testPagination(t *testing.T, s store.Store) {
 					t.Errorf("%q/%q/size %d: pages give\n%v\nwant\n%v", text, sortBy, size, got, want)
 				}
 			}
+		}
+	}
+}
+
+// testPagingWhileWriting: articles stored between pages of a date-sorted
+// search neither repeat nor hide the articles already there.
+func testPagingWhileWriting(t *testing.T, s store.Store) {
+	arts := pageArticles(t, 12)
+	put(t, s, arts...)
+	for i, sortBy := range []string{store.SortNewest, store.SortOldest} {
+		newer := mk(t, fmt.Sprintf("https://page.example/newer%d", i), "p1", "az", "", "Newer", "", "neft newer", at(28, i, 0))
+		older := mk(t, fmt.Sprintf("https://page.example/older%d", i), "p1", "az", "", "Older", "", "neft older", at(1, i, 0))
+		seen := map[string]int{}
+		cursor := ""
+		for page := 0; page < 20; page++ {
+			r := search(t, s, store.Query{Text: "neft", Sort: sortBy, Size: 5, Cursor: cursor})
+			for _, h := range r.Hits {
+				seen[h.ID]++
+			}
+			if page == 0 {
+				put(t, s, newer, older)
+			}
+			if r.NextCursor == "" {
+				break
+			}
+			cursor = r.NextCursor
+		}
+		for _, a := range arts {
+			if seen[a.ID] != 1 {
+				t.Errorf("%s: %s seen %d times", sortBy, a.URL, seen[a.ID])
+			}
+		}
+		// The one stored behind the cursor's position shows up; the one
+		// stored ahead of it does not.
+		ahead, behind := newer, older
+		if sortBy == store.SortOldest {
+			ahead, behind = older, newer
+		}
+		if seen[behind.ID] != 1 || seen[ahead.ID] != 0 {
+			t.Errorf("%s: article stored behind the cursor seen %d times, ahead %d times", sortBy, seen[behind.ID], seen[ahead.ID])
 		}
 	}
 }
