@@ -164,7 +164,7 @@ func (ix *Indexer) Run(ctx context.Context) error {
 	}
 	ix.log.Info("indexer started", zap.String("stream", ix.cfg.Stream), zap.String("consumer", ix.cfg.Durable),
 		zap.Int("batch_size", ix.cfg.BatchSize), zap.Duration("flush_interval", ix.cfg.FlushInterval))
-	defer ix.log.Info("indexer stopped", zap.Any("stats", ix.Stats()))
+	defer func() { ix.log.Info("indexer stopped", zap.Any("stats", ix.Stats())) }()
 
 	errWait := 100 * time.Millisecond
 	for ctx.Err() == nil {
@@ -235,6 +235,9 @@ func (ix *Indexer) fetch(cons jetstream.Consumer) ([]jetstream.Msg, error) {
 	return msgs, nil
 }
 
+// settleTimeout bounds publishing the dead letters of one batch.
+const settleTimeout = 30 * time.Second
+
 // handBackDelay is the Nak delay for messages handed back unprocessed. A
 // Nak with a delay is persisted by the server (a plain Nak only queues the
 // message in memory), so the message is redelivered at once even after the
@@ -300,7 +303,9 @@ func (ix *Indexer) process(ctx context.Context, msgs []jetstream.Msg) {
 		stopKeep := ix.keepAlive(groups)
 		failed := ix.put(ctx, wctx, groups)
 		stopKeep()
-		ix.settle(wctx, groups, failed)
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), settleTimeout)
+		ix.settle(sctx, groups, failed)
+		cancel()
 	}
 	ix.flush()
 	ix.metrics.batchSeconds.Observe(time.Since(start).Seconds())
@@ -343,7 +348,7 @@ func (ix *Indexer) put(ctx, wctx context.Context, groups []*group) map[int]error
 		}
 		return all
 	}
-	wait := 100 * time.Millisecond
+	wait := min(100*time.Millisecond, ix.cfg.OutageBackOff)
 	wasDown := false
 	for attempt := 0; ; attempt++ {
 		failed, total, pingErr, timedOut := ix.tryPut(ctx, wctx, attempt, arts)
@@ -395,6 +400,10 @@ func (ix *Indexer) tryPut(ctx, wctx context.Context, attempt int, arts []article
 	}
 	if wctx.Err() != nil {
 		return failed, total, nil, true
+	}
+	if Temporary(total) {
+		// The store says so itself: hold the batch as in an outage.
+		return failed, total, total, false
 	}
 	if pingErr = ix.st.Ping(wctx); pingErr != nil || len(arts) == 1 {
 		return failed, total, pingErr, false
@@ -472,6 +481,17 @@ func (ix *Indexer) putBisect(ctx context.Context, arts []article.Article, off in
 	return failed, nil
 }
 
+// Temporary reports whether a store error says it will pass: some error
+// in its chain has a Temporary() bool method that returns true (net.Error
+// timeouts, or a backend marking an overloaded or rejected-for-now write,
+// such as Elasticsearch's 429 per item). A temporary whole-batch error holds
+// the batch like an outage; an article failing temporarily is retried with
+// back-off and never dead-lettered for it.
+func Temporary(err error) bool {
+	var t interface{ Temporary() bool }
+	return errors.As(err, &t) && t.Temporary()
+}
+
 // settle acks the messages of stored groups and retries or dead-letters
 // those of failed ones.
 func (ix *Indexer) settle(ctx context.Context, groups []*group, failed map[int]error) {
@@ -493,7 +513,7 @@ func (ix *Indexer) settle(ctx context.Context, groups []*group, failed map[int]e
 			case ferr == nil:
 				// Shutdown during a store outage: hand back now.
 				_ = it.msg.NakWithDelay(handBackDelay)
-			case it.meta.NumDelivered >= uint64(ix.cfg.MaxDeliver):
+			case it.meta.NumDelivered >= uint64(ix.cfg.MaxDeliver) && !Temporary(ferr):
 				ix.deadLetter(ctx, it, bus.ReasonStoreFailed, ferr)
 			default:
 				delay := ix.cfg.retryDelay(it.meta.NumDelivered)

@@ -573,3 +573,65 @@ func TestSurvivesServerRestart(t *testing.T) {
 		t.Errorf("stats = %+v", s)
 	}
 }
+
+type tempErr struct{ msg string }
+
+func (e tempErr) Error() string   { return e.msg }
+func (e tempErr) Temporary() bool { return true }
+
+// Articles failing with an error marked Temporary are retried past
+// MaxDeliver and never dead-lettered.
+func TestTemporaryItemErrorNotDeadLettered(t *testing.T) {
+	e := bustest.RunBasicJetStreamServer(t)
+	c := bustest.Connect(t, e)
+	want := publishN(t, c, 60, 0)
+	st := newMemStore()
+	st.itemErr = func(a article.Article, attempt int) error {
+		if attempt <= 5 { // MaxDeliver is 3
+			return fmt.Errorf("bulk item: %w", tempErr{"es_rejected_execution_exception (429)"})
+		}
+		return nil
+	}
+	ix, _ := runIndexer(t, fastConfig(), c, st)
+	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error { return st.check(want, true) })
+	waitIdle(t, ix)
+	if s := ix.Stats(); s.DeadLettered != 0 || s.Retried != 5*60 {
+		t.Errorf("stats = %+v, want 300 retries and no dead letters", s)
+	}
+}
+
+// A whole-batch error marked Temporary holds the batch without bisecting
+// or pinging.
+func TestTemporaryBatchErrorHoldsBatch(t *testing.T) {
+	e := bustest.RunBasicJetStreamServer(t)
+	c := bustest.Connect(t, e)
+	want := publishN(t, c, 100, 0)
+	st := newMemStore()
+	var calls, pings atomic.Int64
+	var sizes sync.Map
+	st.batchErr = func(arts []article.Article) error {
+		sizes.Store(len(arts), true)
+		if calls.Add(1) <= 3 {
+			return tempErr{"cluster_block_exception"}
+		}
+		return nil
+	}
+	st.pingErr = func() error { pings.Add(1); return nil }
+	cfg := fastConfig()
+	cfg.MaxDeliver = 1
+	ix, _ := runIndexer(t, cfg, c, st)
+	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error { return st.check(want, true) })
+	waitIdle(t, ix)
+	if s := ix.Stats(); s.DeadLettered != 0 || s.Indexed != 100 {
+		t.Errorf("stats = %+v", s)
+	}
+	sizes.Range(func(k, _ any) bool {
+		if k.(int) != 100 {
+			t.Errorf("a Put of %d articles: the batch was split", k)
+		}
+		return true
+	})
+	if pings.Load() != 0 {
+		t.Errorf("%d pings", pings.Load())
+	}
+}
