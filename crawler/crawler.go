@@ -3,8 +3,19 @@
 // parallelism and delays, retries with Retry-After and back-off. It
 // discovers article URLs from RSS/Atom feeds, sitemaps (indexes, Google
 // News, gzipped or not) and paginated listing pages, hands each article
-// page to the extractor and publishes the result to a Sink. Outlets are
-// described by a YAML config (LoadConfig) validated with file and line.
+// page (raw bytes and headers) to the extractor and publishes the result
+// to a Sink. Outlets are described by a YAML file (LoadConfig) that is
+// validated with file and line for every problem.
+//
+//	cfg, err := crawler.LoadConfig("outlets.yaml")    // *ValidationError lists problems
+//	c, err := crawler.New(cfg, extract.New(), sink, log)
+//	stats, err := c.Crawl(ctx)                         // one pass over every outlet
+//	err = c.Run(ctx, 5*time.Minute)                    // passes until ctx is done
+//
+// Within a pass an article is fetched once per canonical URL (tracking
+// parameters folded by article.Canonicalize) and published once per
+// article ID. Fetch, parse and extraction failures are counted in Stats,
+// never fatal.
 package crawler
 
 import (
@@ -30,6 +41,19 @@ import (
 type Sink interface {
 	Publish(ctx context.Context, a *article.Article) error
 }
+
+// SinkFunc adapts a function to Sink, e.g. the bus publisher:
+//
+//	crawler.SinkFunc(func(ctx context.Context, a *article.Article) error {
+//		_, err := conn.Publish(ctx, a)
+//		return err
+//	})
+type SinkFunc func(ctx context.Context, a *article.Article) error
+
+// Publish implements Sink.
+func (f SinkFunc) Publish(ctx context.Context, a *article.Article) error { return f(ctx, a) }
+
+var _ Sink = SinkFunc(nil)
 
 // ExtractFunc turns a fetched page into an Article; (*extract.Extractor).Extract
 // is the production one.
@@ -226,7 +250,9 @@ func (c *Crawler) CrawlOutlet(ctx context.Context, id string, opts PassOptions) 
 
 // Run crawls every enabled outlet repeatedly, each in its own loop: a
 // pass, then a pause of the outlet's Interval (or interval, or
-// DefaultInterval), until ctx is done. It returns nil when stopped by ctx.
+// DefaultInterval), until ctx is done. It returns nil when stopped by ctx;
+// in-flight requests are cancelled at once, a request slot in its
+// politeness delay is released after at most Delay+RandomDelay.
 func (c *Crawler) Run(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = DefaultInterval

@@ -368,7 +368,8 @@ func TestSinkFailureIsCounted(t *testing.T) {
 	f := newFixture(t)
 	sink := newMemSink()
 	sink.failNext = 1
-	st, err := newTestCrawler(t, f.config(), sink).Crawl(context.Background())
+	// Through SinkFunc, as the bus publisher is wired.
+	st, err := newTestCrawler(t, f.config(), SinkFunc(sink.Publish)).Crawl(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
