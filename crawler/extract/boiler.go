@@ -219,11 +219,25 @@ var junkLine = regexp.MustCompile(`(?i)^(` +
 // lines with a digit).
 var metaLine = regexp.MustCompile(`(?i)^([^a-zа-яəöüğışç]{0,30}[-|•·]\s*)?(posted|published|updated|publicado|publié|pubblicato|veröffentlicht|опубликовано|обновлено|yayımlandı|dərc edilib)( on| by| em| por| el| le| il| am| в)?\s*:?\s`)
 
+// pageFacts are what the paragraph filters know about the page.
+type pageFacts struct {
+	Title string
+	Tags  []string // declared tags and keywords
+}
+
+// tagsHead matches a "Tags:" label that starts a tag list.
+var tagsHead = regexp.MustCompile(`(?i)^(tags?|теги|метки|etiketlər|etiketler|keywords|schlagworte|etichette)\s*:?\s*(\n|:|$)`)
+
 // filterParas drops boilerplate paragraphs: a repeat of the title at the
-// top, short calls to action, link lists and counters.
-func filterParas(ps []para, title string) []para {
+// top, short calls to action, link lists, tag lists, counters and
+// datelines.
+func filterParas(ps []para, f pageFacts) []para {
 	out := make([]para, 0, len(ps))
-	normTitle := normKey(title)
+	normTitle := normKey(f.Title)
+	tagSet := map[string]bool{}
+	for _, t := range f.Tags {
+		tagSet[normKey(t)] = true
+	}
 	for i, p := range ps {
 		words := len(strings.Fields(p.Text))
 		if i < 3 && normTitle != "" && normKey(p.Text) == normTitle {
@@ -238,9 +252,34 @@ func filterParas(ps []para, title string) []para {
 		if words <= 12 && p.linkDensity() > 0.8 || words <= 25 && p.linkDensity() > 0.95 {
 			continue
 		}
+		if words <= 80 && tagsHead.MatchString(p.Text) {
+			continue
+		}
+		if len(tagSet) > 0 && words <= 80 && isTagList(p.Text, tagSet) {
+			continue
+		}
 		out = append(out, p)
 	}
 	return out
+}
+
+// isTagList reports a comma-separated list most of whose items are the
+// page's declared tags.
+func isTagList(s string, tags map[string]bool) bool {
+	items := splitList(s)
+	if len(items) < 3 {
+		return false
+	}
+	hit := 0
+	for _, it := range items {
+		if len(strings.Fields(it)) > 5 {
+			return false
+		}
+		if tags[normKey(it)] {
+			hit++
+		}
+	}
+	return hit*2 >= len(items)
 }
 
 // normKey folds case and punctuation for comparing short texts.

@@ -67,9 +67,9 @@ func startContent(doc *html.Node, pageURL *url.URL) *contentJob {
 }
 
 // wait returns the article paragraphs and the links inside them.
-func (j *contentJob) wait(title string) (paras, links []string) {
+func (j *contentJob) wait(f pageFacts) (paras, links []string) {
 	traf, read := <-j.traf, <-j.read
-	ps := filterParas(combine(traf, read), title)
+	ps := filterParas(combine(traf, read), f)
 	paras = make([]string, len(ps))
 	for i, p := range ps {
 		paras[i] = p.Text

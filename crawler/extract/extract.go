@@ -123,7 +123,7 @@ func NewWithConfig(cfg Config) (*Extractor, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Extractor{cfg: cfg.withDefaults(), lang: lang.Default()}, nil
+	return &Extractor{cfg: cfg.withDefaults(), lang: lang.New()}, nil
 }
 
 // Extract returns the Article of a page, finalized (ID, canonical URL,
@@ -204,14 +204,15 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*article.Article, er
 		}
 	}
 
+	facts := pageFacts{Title: a.Title, Tags: a.Tags}
 	var paras []string
 	var links []string
 	if job != nil {
-		paras, links = job.wait(a.Title)
+		paras, links = job.wait(facts)
 	} else {
-		paras, links = e.selectBody(doc, ov.Body, pageURL)
+		paras, links = e.selectBody(doc, ov.Body, pageURL, facts)
 		if len(paras) == 0 { // the override matched nothing: generic path
-			paras, links = startContent(doc, pageURL).wait(a.Title)
+			paras, links = startContent(doc, pageURL).wait(facts)
 		}
 	}
 	a.Body = strings.Join(paras, "\n\n")
@@ -280,11 +281,11 @@ func (e *Extractor) selectDate(doc *html.Node, s string, loc *time.Location, now
 	return dates.ParseText(nodeText(n), loc, now)
 }
 
-func (e *Extractor) selectBody(doc *html.Node, s string, pageURL *url.URL) (paras, links []string) {
+func (e *Extractor) selectBody(doc *html.Node, s string, pageURL *url.URL, f pageFacts) (paras, links []string) {
 	for _, n := range cascadia.QueryAll(doc, e.selector(s)) {
 		work := cloneNode(n)
 		preClean(work)
-		for _, p := range filterParas(blocks(work), "") {
+		for _, p := range filterParas(blocks(work), f) {
 			paras = append(paras, p.Text)
 		}
 		for _, p := range blocks(work) {
