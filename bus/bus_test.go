@@ -456,3 +456,18 @@ func TestRedrive(t *testing.T) {
 		t.Errorf("ARTICLES has %d messages, want 2 originals + 2 redriven", info.State.Msgs)
 	}
 }
+
+func TestDataDirLocked(t *testing.T) {
+	dir := t.TempDir()
+	e := bustest.RunServerOnDir(t, dir)
+	_, err := bus.StartEmbedded(context.Background(), bus.EmbeddedConfig{DataDir: dir}, bustest.Logger(t))
+	if !errors.Is(err, bus.ErrDataDirInUse) {
+		t.Fatalf("second server on the same dir: err = %v, want ErrDataDirInUse", err)
+	}
+	e.Shutdown()
+	e.Shutdown() // idempotent
+	e2 := bustest.RunServerOnDir(t, dir)
+	if e2.ClientURL() == "" {
+		t.Error("no client url after the lock was released")
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
@@ -78,10 +79,16 @@ func (c EmbeddedConfig) Validate() error {
 
 // Embedded is a running in-process NATS server with JetStream.
 type Embedded struct {
-	srv *server.Server
-	cfg EmbeddedConfig
-	log *zap.Logger
+	srv    *server.Server
+	cfg    EmbeddedConfig
+	log    *zap.Logger
+	once   sync.Once
+	unlock func()
 }
+
+// ErrDataDirInUse is returned by StartEmbedded when another process (or
+// another Embedded in this one) uses the same data directory.
+var ErrDataDirInUse = errors.New("data dir in use by another newswatch process")
 
 // StartEmbedded starts a NATS server with JetStream and a file store under
 // cfg.DataDir/nats, and waits until it accepts connections and JetStream is
@@ -99,6 +106,16 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *zap.Logger) (*E
 	if err := os.MkdirAll(storeDir, 0o755); err != nil {
 		return nil, fmt.Errorf("embedded nats: create store dir: %w", err)
 	}
+	unlock, err := lockDir(storeDir)
+	if err != nil {
+		return nil, fmt.Errorf("embedded nats: %w", err)
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			unlock()
+		}
+	}()
 	opts := &server.Options{
 		ServerName:         cfg.ServerName,
 		Host:               cfg.Host,
@@ -141,7 +158,8 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *zap.Logger) (*E
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	e := &Embedded{srv: srv, cfg: cfg, log: log}
+	ok = true
+	e := &Embedded{srv: srv, cfg: cfg, log: log, unlock: unlock}
 	log.Info("embedded nats started", zap.String("url", e.ClientURL()), zap.String("store_dir", storeDir))
 	return e, nil
 }
@@ -173,9 +191,12 @@ func (e *Embedded) Shutdown() {
 	if e == nil || e.srv == nil {
 		return
 	}
-	e.srv.Shutdown()
-	e.srv.WaitForShutdown()
-	e.log.Info("embedded nats stopped")
+	e.once.Do(func() {
+		e.srv.Shutdown()
+		e.srv.WaitForShutdown()
+		e.unlock()
+		e.log.Info("embedded nats stopped")
+	})
 }
 
 // serverLogger adapts zap to nats-server's Logger.
