@@ -3,7 +3,10 @@ package extract
 import (
 	"regexp"
 	"strings"
+	"time"
 	"unicode"
+
+	"github.com/newswatch/newswatch/crawler/extract/dates"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -208,6 +211,8 @@ var junkLine = regexp.MustCompile(`(?i)^(` +
 	`|[\d\s.,]+\s*(views?|baxış|просмотр(ов|а)?)` +
 	`|(©|\(c\)|copyright).{0,160}` +
 	`|(additional )?(reporting|writing|editing|compiled|produced) by .{0,200}` +
+	`|.{0,200}\b(contributed (to )?this report|contributed reporting)\.?` +
+	`|.{0,120}\b(in(to)? your inbox|our newsletters?|subscribe to .{1,30} newsletters?)\b.{0,120}` +
 	`|(continue reading( below)?|advertisement|reklam|реклама|story continues below|article continues below)` +
 	`|(join (us|our)|get access to|start your day with|listen to .{0,60} live)\b.{0,200}` +
 	`|.{0,200}(\(((ap|afp|reuters) )?(photo|image|picture|video)?\s*(credit|source|courtesy)?\s*:?[^()]{0,80}/[^()]{0,80}\)|\((photo|image|picture)? ?credit:?[^()]{0,80}\)|\b(photo|photograph|image|picture|фото|foto)\s*:\s*[^.]{0,60})` +
@@ -222,8 +227,15 @@ var metaLine = regexp.MustCompile(`(?i)^([^a-zа-яəöüğışç]{0,30}[-|•·
 // pageFacts are what the paragraph filters know about the page.
 type pageFacts struct {
 	Title string
-	Tags  []string // declared tags and keywords
+	Now   time.Time // fetch time, for dates.ParseText
+	Tags  []string  // declared tags and keywords
 }
+
+// shortcode matches an unrendered WordPress-style shortcode ("[/button]").
+var shortcode = regexp.MustCompile(`\[/[a-z_]+\]`)
+
+// bareURL matches a line that is a URL, alone or after a short label.
+var bareURL = regexp.MustCompile(`(?i)^([^:]{0,30}:\s*)?(https?://|www\.)\S+$`)
 
 // tagsHead matches a "Tags:" label that starts a tag list.
 var tagsHead = regexp.MustCompile(`(?i)^(tags?|теги|метки|etiketlər|etiketler|keywords|schlagworte|etichette)\s*:?\s*(\n|:|$)`)
@@ -251,6 +263,15 @@ func filterParas(ps []para, f pageFacts) []para {
 		}
 		if words <= 12 && p.linkDensity() > 0.8 || words <= 25 && p.linkDensity() > 0.95 {
 			continue
+		}
+		if len(tokens(p.Text)) == 0 || shortcode.MatchString(p.Text) || words <= 6 && bareURL.MatchString(p.Text) {
+			continue
+		}
+		if words <= 8 && (i < 3 || i >= len(ps)-3) && strings.ContainsAny(p.Text, "0123456789") &&
+			!strings.ContainsAny(p.Text, "@—–") {
+			if _, ok := dates.ParseText(p.Text, time.UTC, f.Now); ok {
+				continue
+			}
 		}
 		if words <= 80 && tagsHead.MatchString(p.Text) {
 			continue

@@ -204,7 +204,7 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*article.Article, er
 		}
 	}
 
-	facts := pageFacts{Title: a.Title, Tags: a.Tags}
+	facts := pageFacts{Title: a.Title, Tags: a.Tags, Now: now}
 	var paras []string
 	var links []string
 	if job != nil {
