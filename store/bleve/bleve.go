@@ -97,9 +97,9 @@ func Open(dir string, opts Options, log *zap.Logger) (*Index, error) {
 	path := filepath.Join(dir, IndexDirName)
 	var idx bv.Index
 	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err == nil {
-		idx, err = bv.Open(path)
+		idx, err = bv.OpenUsing(path, runtimeConfig())
 		if err != nil {
-			return nil, fmt.Errorf("bleve: open %s: %w", path, err)
+			return nil, fmt.Errorf("bleve: open %s (is another newswatch using it?): %w", path, err)
 		}
 		log.Info("opened index", zap.String("path", path))
 	} else {
@@ -107,7 +107,7 @@ func Open(dir string, opts Options, log *zap.Logger) (*Index, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bleve: mapping: %w", err)
 		}
-		idx, err = bv.New(path, m)
+		idx, err = bv.NewUsing(path, m, bv.Config.DefaultIndexType, bv.Config.DefaultKVStore, runtimeConfig())
 		if err != nil {
 			return nil, fmt.Errorf("bleve: create %s: %w", path, err)
 		}
@@ -118,6 +118,14 @@ func Open(dir string, opts Options, log *zap.Logger) (*Index, error) {
 		mark = ansi.DefaultAnsiHighlight
 	}
 	return &Index{idx: idx, log: log, opts: opts, tr: translator{m: idx.Mapping()}, mark: mark}, nil
+}
+
+// lockTimeout is how long Open waits for another process to release the
+// index before it gives up.
+const lockTimeout = 3 * time.Second
+
+func runtimeConfig() map[string]interface{} {
+	return map[string]interface{}{"bolt_timeout": lockTimeout.String()}
 }
 
 // Close flushes and closes the index; later calls return store.ErrClosed.

@@ -254,3 +254,19 @@ func TestWithoutDiacritics(t *testing.T) {
 		}
 	}
 }
+
+func TestOpenTwiceFails(t *testing.T) {
+	dir := t.TempDir()
+	x := open(t, dir)
+	defer x.Close()
+	start := time.Now()
+	if y, err := Open(dir, Options{}, nil); err == nil {
+		y.Close()
+		t.Fatal("second Open of a locked index succeeded")
+	} else {
+		t.Log(err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("second Open took %s", d)
+	}
+}
