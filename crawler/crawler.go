@@ -100,6 +100,7 @@ type outlet struct {
 	next      cascadia.Selector
 	log       *zap.Logger
 	gates     *hostGates
+	docs      *docCache
 }
 
 // New prepares a Crawler for the outlets of cfg, which must be valid. ex
@@ -163,7 +164,7 @@ func prepareOutlet(oc OutletConfig, log *zap.Logger) (*outlet, error) {
 	if oc.Retry.MaxWait == 0 {
 		oc.Retry.MaxWait = d.Retry.MaxWait
 	}
-	o := &outlet{cfg: oc, loc: time.UTC, hosts: oc.hostSet(), log: log.With(zap.String("outlet", oc.ID)), gates: &hostGates{until: map[string]time.Time{}}}
+	o := &outlet{cfg: oc, loc: time.UTC, hosts: oc.hostSet(), log: log.With(zap.String("outlet", oc.ID)), gates: &hostGates{until: map[string]time.Time{}}, docs: &docCache{m: map[string]*cachedDoc{}}}
 	var err error
 	if oc.Timezone != "" {
 		if o.loc, err = time.LoadLocation(oc.Timezone); err != nil {
@@ -314,6 +315,9 @@ type Stats struct {
 	// Duplicates are article pages whose canonical URL was already
 	// published in this pass (variants, rel=canonical).
 	Duplicates int
+	// NotModified are feeds, sitemaps and listing pages that answered 304
+	// to a conditional request; what they yielded last time is reused.
+	NotModified int
 	// RobotsBlocked are URLs robots.txt disallowed (never fetched).
 	RobotsBlocked int
 	// Retries are fetches retried after an error, 429 or 5xx.
@@ -348,6 +352,7 @@ func (s *Stats) add(o Stats) {
 	s.ArticlesPublished += o.ArticlesPublished
 	s.NotArticles += o.NotArticles
 	s.Duplicates += o.Duplicates
+	s.NotModified += o.NotModified
 	s.RobotsBlocked += o.RobotsBlocked
 	s.Retries += o.Retries
 	s.Skipped += o.Skipped
@@ -391,7 +396,7 @@ func (s Stats) zapFields() []zap.Field {
 		zap.Int("pages", s.PagesFetched), zap.Int("discovered", s.Discovered),
 		zap.Int("articles_fetched", s.ArticlesFetched), zap.Int("published", s.ArticlesPublished),
 		zap.Int("not_articles", s.NotArticles), zap.Int("duplicates", s.Duplicates),
-		zap.Int("robots_blocked", s.RobotsBlocked), zap.Int("retries", s.Retries),
+		zap.Int("not_modified", s.NotModified), zap.Int("robots_blocked", s.RobotsBlocked), zap.Int("retries", s.Retries),
 		zap.Int("skipped", s.Skipped), zap.Dict("errors", errs...),
 	}
 }
@@ -414,6 +419,41 @@ func (g *hostGates) set(host string, t time.Time) {
 	if t.After(g.until[host]) {
 		g.until[host] = t
 	}
+}
+
+// maxCachedDocs bounds the discovery documents remembered per outlet.
+const maxCachedDocs = 5000
+
+// docCache remembers, across passes, what each feed, sitemap and listing
+// page yielded and the validators it came with, for conditional GETs.
+type docCache struct {
+	mu sync.Mutex
+	m  map[string]*cachedDoc
+}
+
+type cachedDoc struct {
+	etag, lastModified string
+	found              *found
+}
+
+func (c *docCache) get(u string) *cachedDoc {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[u]
+}
+
+// store remembers f for URL u; without validators it forgets u instead.
+func (c *docCache) store(u, etag, lastModified string, f *found) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if etag == "" && lastModified == "" {
+		delete(c.m, u)
+		return
+	}
+	if _, ok := c.m[u]; !ok && len(c.m) >= maxCachedDocs {
+		return
+	}
+	c.m[u] = &cachedDoc{etag: etag, lastModified: lastModified, found: f}
 }
 
 // sleepCtx sleeps for d or until ctx is done; it reports whether the full

@@ -38,6 +38,7 @@ const (
 	ctxKind    = "kind"
 	ctxRoot    = "root"    // listing start URL a listing page belongs to
 	ctxAttempt = "attempt" // retries done so far
+	ctxURL     = "url"     // URL as queued, before redirects
 )
 
 // errRedirectRefused is the error of a redirect the crawler does not follow.
@@ -221,6 +222,7 @@ func (p *pass) visit(kind string, u *url.URL, extra map[string]string) bool {
 	}
 	cctx := colly.NewContext()
 	cctx.Put(ctxKind, kind)
+	cctx.Put(ctxURL, u.String())
 	cctx.Put(ctxAttempt, 0)
 	for k, v := range extra {
 		cctx.Put(k, v)
@@ -315,12 +317,7 @@ func (p *pass) isArticleURL(u *url.URL, trusted bool) bool {
 
 // addArticle queues an article URL once per pass, by canonical URL.
 // published is the date a feed or sitemap gave, or zero.
-func (p *pass) addArticle(raw string, base *url.URL, published time.Time, trusted bool) {
-	ref, err := url.Parse(strings.TrimSpace(raw))
-	if err != nil || raw == "" {
-		return
-	}
-	u := base.ResolveReference(ref)
+func (p *pass) addArticle(u *url.URL, published time.Time, trusted bool) {
 	if !p.o.hosts.allows(u) || !p.isArticleURL(u, trusted) {
 		return
 	}
@@ -364,6 +361,18 @@ func (p *pass) tooOld(t time.Time) bool {
 func (p *pass) onRequest(r *colly.Request) {
 	if p.ctx.Err() != nil {
 		r.Abort()
+		return
+	}
+	switch r.Ctx.Get(ctxKind) {
+	case kindFeed, kindSitemap, kindListing:
+		if d := p.o.docs.get(r.Ctx.Get(ctxURL)); d != nil {
+			if d.etag != "" {
+				r.Headers.Set("If-None-Match", d.etag)
+			}
+			if d.lastModified != "" {
+				r.Headers.Set("If-Modified-Since", d.lastModified)
+			}
+		}
 	}
 }
 
@@ -412,6 +421,13 @@ func (p *pass) onError(r *colly.Response, err error) {
 	switch {
 	case errors.Is(err, colly.ErrAbortedBeforeRequest):
 		return // a paused host; counted as skipped
+	case status == http.StatusNotModified:
+		if d := p.o.docs.get(r.Ctx.Get(ctxURL)); d != nil {
+			p.update(func(s *Stats) { s.NotModified++ })
+			p.apply(d.found, r.Ctx.Get(ctxRoot))
+			return
+		}
+		kind = "http_status"
 	case errors.Is(err, ErrBodyTooLarge):
 		kind = "too_large"
 	case status == http.StatusTooManyRequests:
@@ -484,17 +500,31 @@ func (p *pass) onResponse(r *colly.Response) {
 		p.handleRobots(r)
 	case kindFeed:
 		p.update(func(s *Stats) { s.Feeds++ })
-		p.handleFeed(r)
+		p.handleDiscovery(r, p.parseFeed)
 	case kindSitemap:
 		p.update(func(s *Stats) { s.Sitemaps++ })
-		p.handleSitemap(r)
+		p.handleDiscovery(r, p.parseSitemap)
 	case kindListing:
 		p.update(func(s *Stats) { s.Listings++ })
-		p.handleListing(r)
+		p.handleDiscovery(r, p.parseListing)
 	case kindArticle:
 		p.update(func(s *Stats) { s.ArticlesFetched++ })
 		p.handleArticle(r)
 	}
+}
+
+// handleDiscovery parses a feed, sitemap or listing page, queues what it
+// yields and remembers it with the response's validators (ETag,
+// Last-Modified) for conditional requests in later passes.
+func (p *pass) handleDiscovery(r *colly.Response, parse func(*colly.Response) (*found, bool)) {
+	f, ok := parse(r)
+	if f == nil {
+		return
+	}
+	if ok {
+		p.o.docs.store(r.Ctx.Get(ctxURL), r.Headers.Get("ETag"), r.Headers.Get("Last-Modified"), f)
+	}
+	p.apply(f, r.Ctx.Get(ctxRoot))
 }
 
 func (p *pass) handleRobots(r *colly.Response) {
@@ -511,14 +541,76 @@ func (p *pass) handleRobots(r *colly.Response) {
 	}
 }
 
-func (p *pass) handleFeed(r *colly.Response) {
+// found is what a discovery document (feed, sitemap, listing page)
+// yields. It is kept between passes to answer a 304 Not Modified.
+type found struct {
+	articles []foundURL
+	sitemaps []foundURL
+	listings []string // further pages of the listing
+}
+
+type foundURL struct {
+	url       string    // absolute
+	published time.Time // publication date a feed or news sitemap gives
+	modified  time.Time // sitemap lastmod
+	trusted   bool      // from a feed or sitemap: skip the URL heuristic
+}
+
+// apply queues what a document yielded; root is the listing start URL of a
+// listing page.
+func (p *pass) apply(f *found, root string) {
+	for _, s := range f.sitemaps {
+		if p.tooOld(s.modified) {
+			p.update(func(s *Stats) { s.Skipped++ })
+			continue
+		}
+		if u, err := url.Parse(s.url); err == nil {
+			p.visitSitemap(u)
+		}
+	}
+	for _, a := range f.articles {
+		if p.tooOld(a.published) || (a.published.IsZero() && p.tooOld(a.modified)) {
+			p.update(func(s *Stats) { s.Skipped++ })
+			continue
+		}
+		if u, err := url.Parse(a.url); err == nil {
+			p.addArticle(u, a.published, a.trusted)
+		}
+	}
+	for _, l := range f.listings {
+		if u, err := url.Parse(l); err == nil {
+			p.visitListing(u, root)
+		}
+	}
+}
+
+// resolve returns ref resolved against base, or nil.
+func resolve(base *url.URL, ref string) *url.URL {
+	ref = strings.TrimSpace(ref)
+	if ref == "" {
+		return nil
+	}
+	r, err := url.Parse(ref)
+	if err != nil {
+		return nil
+	}
+	u := base.ResolveReference(r)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return nil
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u
+}
+
+func (p *pass) parseFeed(r *colly.Response) (*found, bool) {
 	body := xmlUTF8(r.Body, r.Headers.Get(origContentType))
 	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
 	if err != nil {
 		p.count("feed", 1)
 		p.log.Warn("feed", zap.String("url", r.Request.URL.String()), zap.Error(err))
-		return
+		return nil, false
 	}
+	f := &found{}
 	for _, it := range feed.Items {
 		link := it.Link
 		if link == "" && len(it.Links) > 0 {
@@ -527,55 +619,49 @@ func (p *pass) handleFeed(r *colly.Response) {
 		if link == "" && (strings.HasPrefix(it.GUID, "http://") || strings.HasPrefix(it.GUID, "https://")) {
 			link = it.GUID
 		}
-		var date time.Time
-		if it.PublishedParsed != nil {
-			date = *it.PublishedParsed
-		} else if it.UpdatedParsed != nil {
-			date = *it.UpdatedParsed
-		}
-		if p.tooOld(date) {
-			p.update(func(s *Stats) { s.Skipped++ })
+		u := resolve(r.Request.URL, link)
+		if u == nil {
 			continue
 		}
-		p.addArticle(link, r.Request.URL, date, true)
+		fu := foundURL{url: u.String(), trusted: true}
+		if it.PublishedParsed != nil {
+			fu.published = *it.PublishedParsed
+		} else if it.UpdatedParsed != nil {
+			fu.published = *it.UpdatedParsed
+		}
+		f.articles = append(f.articles, fu)
 	}
+	return f, true
 }
 
-func (p *pass) handleSitemap(r *colly.Response) {
+func (p *pass) parseSitemap(r *colly.Response) (*found, bool) {
 	body := xmlUTF8(r.Body, r.Headers.Get(origContentType))
 	sm, err := ParseSitemap(bytes.NewReader(body), p.o.loc)
 	if err != nil {
 		p.count("sitemap", 1)
 		p.log.Warn("sitemap", zap.String("url", r.Request.URL.String()), zap.Error(err))
 		if sm == nil {
-			return
+			return nil, false
 		}
 	}
+	f := &found{}
 	for _, e := range sm.Entries {
-		ref, err := url.Parse(strings.TrimSpace(e.Loc))
-		if err != nil {
+		u := resolve(r.Request.URL, e.Loc)
+		if u == nil {
 			continue
 		}
-		u := r.Request.URL.ResolveReference(ref)
 		switch sm.Kind {
 		case SitemapIndex:
-			if p.tooOld(e.LastMod) {
-				p.update(func(s *Stats) { s.Skipped++ })
-				continue
-			}
-			p.visitSitemap(u)
+			f.sitemaps = append(f.sitemaps, foundURL{url: u.String(), modified: e.LastMod})
 		case SitemapURLSet:
-			date := e.NewsPublished
-			if p.tooOld(date) || (date.IsZero() && p.tooOld(e.LastMod)) {
-				p.update(func(s *Stats) { s.Skipped++ })
-				continue
-			}
-			p.addArticle(u.String(), r.Request.URL, date, true)
+			f.articles = append(f.articles, foundURL{url: u.String(), published: e.NewsPublished, modified: e.LastMod, trusted: true})
 		}
 	}
+	// A damaged sitemap is used but not remembered.
+	return f, err == nil && !sm.Truncated
 }
 
-func (p *pass) handleListing(r *colly.Response) {
+func (p *pass) parseListing(r *colly.Response) (*found, bool) {
 	ct := r.Headers.Get(origContentType)
 	if ct == "" {
 		ct = r.Headers.Get("Content-Type")
@@ -587,13 +673,13 @@ func (p *pass) handleListing(r *colly.Response) {
 	doc, err := goquery.NewDocumentFromReader(rd)
 	if err != nil {
 		p.count("listing", 1)
-		return
+		return nil, false
 	}
-	root := r.Ctx.Get(ctxRoot)
-	rootURL, err := url.Parse(root)
+	rootURL, err := url.Parse(r.Ctx.Get(ctxRoot))
 	if err != nil {
 		rootURL = r.Request.URL
 	}
+	f := &found{}
 	links, nexts := pageLinks(doc, r.Request.URL, p.o.next)
 	for _, u := range links {
 		if !p.o.hosts.allows(u) {
@@ -603,14 +689,15 @@ func (p *pass) handleListing(r *colly.Response) {
 			nexts = append(nexts, u)
 			continue
 		}
-		p.addArticle(u.String(), r.Request.URL, time.Time{}, false)
+		f.articles = append(f.articles, foundURL{url: u.String()})
 	}
 	for _, u := range nexts {
 		if !p.o.hosts.allows(u) || p.isArticleURL(u, false) {
 			continue
 		}
-		p.visitListing(u, root)
+		f.listings = append(f.listings, u.String())
 	}
+	return f, true
 }
 
 func (p *pass) handleArticle(r *colly.Response) {

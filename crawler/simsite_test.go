@@ -174,3 +174,38 @@ func TestSimsiteProductionExtractor(t *testing.T) {
 		}
 	}
 }
+
+// A second pass asks for feeds, sitemaps and listing pages conditionally;
+// unchanged ones answer 304 and what they yielded before is reused, so
+// every article is still found. An edited article comes out as a new
+// version (new content hash).
+func TestSimsiteConditionalGetAndEdits(t *testing.T) {
+	s := startSimsite(t, 60, nil)
+	sink := newMemSink()
+	c := newTestCrawler(t, simsiteConfig(s), sink)
+	st1, err := c.Crawl(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkSimsiteCrawl(t, s, sink, st1)
+	edited := s.Articles()[len(s.Articles())-1] // the oldest: only in sitemaps and late listing pages
+	before := sink.byURL()[edited.URL]
+	if _, err := s.Edit(edited.URL); err != nil {
+		t.Fatal(err)
+	}
+	st2, err := c.Crawl(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st2.NotModified == 0 || st2.Retries != 0 || st2.ErrorCount() != 0 {
+		t.Errorf("second pass: %d not modified, %d retries, errors %v", st2.NotModified, st2.Retries, st2.Errors)
+	}
+	if st2.ArticlesPublished != len(s.Articles()) {
+		t.Errorf("second pass published %d, want %d", st2.ArticlesPublished, len(s.Articles()))
+	}
+	after := sink.byURL()[edited.URL]
+	if before == nil || after == nil || after.ContentHash == before.ContentHash {
+		t.Errorf("edit not picked up: before %v after %v", before, after)
+	}
+	t.Logf("second pass: %d requests, %d not modified (first: %d requests)", st2.Requests, st2.NotModified, st1.Requests)
+}

@@ -137,8 +137,10 @@ func (t *transport) roundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 		resp.Header.Del("Content-Encoding")
-		resp.Uncompressed = true
 	}
+	// Decompression is done (by content, above): keep colly from trying
+	// again by name (*.xml.gz), which fails on empty bodies such as 304s.
+	resp.Uncompressed = true
 	if ct := resp.Header.Get("Content-Type"); ct != "" {
 		if mt, params, err := mime.ParseMediaType(ct); err == nil && params["charset"] != "" {
 			resp.Header.Set(origContentType, ct)
