@@ -421,14 +421,16 @@ func (g *hostGates) set(host string, t time.Time) {
 	}
 }
 
-// maxCachedDocs bounds the discovery documents remembered per outlet.
-const maxCachedDocs = 5000
+// maxCachedURLs bounds the URLs remembered per outlet for conditional
+// GETs (about 100 bytes each); documents beyond it are simply fetched.
+const maxCachedURLs = 500_000
 
 // docCache remembers, across passes, what each feed, sitemap and listing
 // page yielded and the validators it came with, for conditional GETs.
 type docCache struct {
-	mu sync.Mutex
-	m  map[string]*cachedDoc
+	mu   sync.Mutex
+	m    map[string]*cachedDoc
+	urls int // URLs held by all entries
 }
 
 type cachedDoc struct {
@@ -436,24 +438,28 @@ type cachedDoc struct {
 	found              *found
 }
 
+func (f *found) size() int { return len(f.articles) + len(f.sitemaps) + len(f.listings) + 1 }
+
 func (c *docCache) get(u string) *cachedDoc {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.m[u]
 }
 
-// store remembers f for URL u; without validators it forgets u instead.
+// store remembers f for URL u; without validators, or when the cache is
+// full, it forgets u instead.
 func (c *docCache) store(u, etag, lastModified string, f *found) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if etag == "" && lastModified == "" {
+	if old, ok := c.m[u]; ok {
+		c.urls -= old.found.size()
 		delete(c.m, u)
-		return
 	}
-	if _, ok := c.m[u]; !ok && len(c.m) >= maxCachedDocs {
+	if (etag == "" && lastModified == "") || c.urls+f.size() > maxCachedURLs {
 		return
 	}
 	c.m[u] = &cachedDoc{etag: etag, lastModified: lastModified, found: f}
+	c.urls += f.size()
 }
 
 // sleepCtx sleeps for d or until ctx is done; it reports whether the full
