@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -39,6 +40,17 @@ type EmbeddedConfig struct {
 	StartTimeout time.Duration
 	// Debug turns on the server's debug logging.
 	Debug bool
+
+	// ClusterName, ClusterPort and Routes join the server to a NATS
+	// cluster (JetStream clustered, for replicated streams): all members
+	// share ClusterName, each listens for routes on ClusterPort (-1: a free
+	// port) and Routes lists the members' route URLs
+	// ("nats://host:port"). ServerName must then be unique per member.
+	// Empty ClusterName: a standalone server.
+	ClusterName string
+	ClusterHost string // default: Host
+	ClusterPort int
+	Routes      []string
 }
 
 func (c *EmbeddedConfig) setDefaults() {
@@ -73,6 +85,15 @@ func (c EmbeddedConfig) Validate() error {
 		return errors.New("embedded nats: negative max payload")
 	case c.StartTimeout < 0:
 		return errors.New("embedded nats: negative start timeout")
+	case c.ClusterName == "" && (len(c.Routes) > 0 || c.ClusterPort != 0):
+		return errors.New("embedded nats: routes or cluster port without a cluster name")
+	case c.ClusterName != "" && (c.ClusterPort < -1 || c.ClusterPort > 65535):
+		return fmt.Errorf("embedded nats: cluster port %d out of range", c.ClusterPort)
+	}
+	for _, r := range c.Routes {
+		if u, err := url.Parse(r); err != nil || u.Host == "" {
+			return fmt.Errorf("embedded nats: bad route %q", r)
+		}
 	}
 	return nil
 }
@@ -131,6 +152,20 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *zap.Logger) (*E
 		NoSigs:     true,
 		Debug:      cfg.Debug,
 	}
+	if cfg.ClusterName != "" {
+		host := cfg.ClusterHost
+		if host == "" {
+			host = cfg.Host
+		}
+		opts.Cluster = server.ClusterOpts{Name: cfg.ClusterName, Host: host, Port: cfg.ClusterPort}
+		if cfg.ClusterPort == 0 {
+			opts.Cluster.Port = server.RANDOM_PORT
+		}
+		for _, r := range cfg.Routes {
+			u, _ := url.Parse(r)
+			opts.Routes = append(opts.Routes, u)
+		}
+	}
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		return nil, fmt.Errorf("embedded nats: %w", err)
@@ -144,7 +179,7 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *zap.Logger) (*E
 		srv.WaitForShutdown()
 		return nil, fmt.Errorf("embedded nats: not ready for connections within %v", cfg.StartTimeout)
 	}
-	for !srv.JetStreamEnabled() {
+	for cfg.ClusterName == "" && !srv.JetStreamEnabled() {
 		if time.Now().After(deadline) {
 			srv.Shutdown()
 			srv.WaitForShutdown()

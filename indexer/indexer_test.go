@@ -635,3 +635,40 @@ func TestTemporaryBatchErrorHoldsBatch(t *testing.T) {
 		t.Errorf("%d pings", pings.Load())
 	}
 }
+
+// On a 3-node cluster with replicated streams, losing the stream's leader
+// neither stops publishing nor indexing, and loses nothing.
+func TestSurvivesClusterLeaderLoss(t *testing.T) {
+	cl := bustest.RunCluster(t, 3)
+	c := bustest.ConnectCluster(t, cl, bus.StreamConfig{Replicas: 3})
+	want := publishN(t, c, 200, 0)
+	st := newMemStore()
+	ix, _ := runIndexer(t, fastConfig(), c, st)
+	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error { return st.check(want, true) })
+
+	ctx := context.Background()
+	s, err := c.JetStream().Stream(ctx, bus.StreamArticles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil || info.Cluster == nil || info.Cluster.Leader == "" || info.Config.Replicas != 3 {
+		t.Fatalf("stream not replicated: %+v, %v", info, err)
+	}
+	stopped := cl.Stop(info.Cluster.Leader)
+
+	for id := range publishN(t, c, 200, 200) {
+		want[id] = true
+	}
+	bustest.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error { return st.check(want, true) })
+	// The old leader comes back and catches up; still nothing twice.
+	cl.Restart(stopped)
+	for id := range publishN(t, c, 50, 400) {
+		want[id] = true
+	}
+	bustest.CheckFor(t, 15*time.Second, 20*time.Millisecond, func() error { return st.check(want, true) })
+	waitIdle(t, ix)
+	if s := ix.Stats(); s.DeadLettered != 0 {
+		t.Errorf("stats = %+v", s)
+	}
+}
