@@ -201,24 +201,50 @@ func textLen(n *html.Node) int {
 	return total
 }
 
-// junkLine matches short lines that are never article text: calls to share,
-// follow, subscribe or read more, cookie notices, view counters, copy-link
-// notices and copyright lines, in English, Russian, Azerbaijani and Turkish.
-var junkLine = regexp.MustCompile(`(?i)^(` +
-	`(related( stories| articles| news| content| coverage| links)?|read more|read also|also read|read next|see also|more|more stories|more news|more (in|from|on) [^.!?]{1,40}|tags?|теги|etiketlər|etiketler|photos?|gallery|recommended|you may also like|you might also like|more from .{1,40}|more on this( story)?|most read|trending( now)?|don'?t miss|leggi anche|lees ook|lesen sie auch|читайте также|читайте еще|по теме|смотрите также|oxşar xəbərlər|digər xəbərlər|həmçinin oxuyun|ilgili haberler|bunlar da ilginizi çekebilir)\s*(:.{0,200}|\.{3}|…)?` +
-	`|.{0,120}\b(follow (us|him|her|them|me)\b|follow @\w+|follow .{1,40} on (twitter|facebook|instagram)|sign up (for|to) (our|the|free)|subscribe (to our|to the|now|today|here)|our newsletters?|click here|get the .{0,30}app\b|download (the|our) .{0,20}app\b|like this story|share (it|this (story|article))|all rights reserved|this (web)?site uses cookies|we use cookies|accept cookies|cookie policy|подписывайтесь|подпишитесь на|все права защищены|при цитировании|bütün hüquqlar qorunur|abunə olun|tüm hakları saklıdır).{0,160}` +
+// junkStart matches short lines that are never article text, by how they
+// begin: "Read more", "Related:", view counters, copyright lines, wire
+// credits, "Ссылка скопирована", share-button rows (en, ru, az, tr and a
+// few other languages).
+var junkStart = regexp.MustCompile(`(?i)^(` +
+	`(related( stories| articles| news| content| coverage| links)?|read more|read also|also read|read next|see also|more|more stories|more news|more (in|from|on) [^.!?]{1,40}|tags?|теги|etiketlər|etiketler|photos?|gallery|recommended|you may also like|you might also like|more on this( story)?|most read|trending( now)?|don'?t miss|leggi anche|lees ook|lesen sie auch|читайте также|читайте еще|по теме|смотрите также|oxşar xəbərlər|digər xəbərlər|həmçinin oxuyun|ilgili haberler|bunlar da ilginizi çekebilir)\s*(:.{0,200}|\.{3}|…)?` +
 	`|(views?|baxış|baxılıb|baxış sayı|просмотр(ов|ы)?|görüntülenme|okunma)\s*:?\s*[\d\s.,]+` +
 	`|[\d\s.,]+\s*(views?|baxış|просмотр(ов|а)?)` +
 	`|(©|\(c\)|copyright).{0,160}` +
 	`|(additional )?(reporting|writing|editing|compiled|produced) by .{0,200}` +
-	`|.{0,200}\b(contributed (to )?this report|contributed reporting)\.?` +
-	`|.{0,120}\b(in(to)? your inbox|our newsletters?|subscribe to .{1,30} newsletters?)\b.{0,120}` +
 	`|(continue reading( below)?|advertisement|reklam|реклама|story continues below|article continues below)` +
 	`|(join (us|our)|get access to|start your day with|listen to .{0,60} live)\b.{0,200}` +
-	`|.{0,200}(\(((ap|afp|reuters) )?(photo|image|picture|video)?\s*(credit|source|courtesy)?\s*:?[^()]{0,80}/[^()]{0,80}\)|\((photo|image|picture)? ?credit:?[^()]{0,80}\)|\b(photo|photograph|image|picture|фото|foto)\s*:\s*[^.]{0,60})` +
-	`|(link copied|link kopyalandı|keçid kopyalandı)\.?!?` +
+	`|(link copied|ссылка скопирована|ссылка скопирована в буфер обмена|link kopyalandı|keçid kopyalandı|linki kopyala)\.?!?` +
 	`|(share|tweet|email|print|facebook|twitter|whatsapp|telegram|vk|ok|linkedin|pinterest|reddit|copy link|поделиться|paylaş)(\s*[|/·•,]?\s*(share|tweet|email|print|facebook|twitter|whatsapp|telegram|vk|ok|linkedin|pinterest|reddit|copy link|поделиться|paylaş))*:?` +
 	`)$`)
+
+// junkInside matches short lines that are never article text, by what they
+// contain: calls to follow, subscribe or download, cookie notices, rights
+// notices, contribution credits and photo credits. It is only tried on
+// lines holding one of junkHints.
+var junkInside = regexp.MustCompile(`(?i)^(` +
+	`.{0,120}\b(follow (us|him|her|them|me)\b|follow @\w+|follow .{1,40} on (twitter|facebook|instagram)|sign up (for|to) (our|the|free)|subscribe (to our|to the|now|today|here)|our newsletters?|click here|get the .{0,30}app\b|download (the|our) .{0,20}app\b|like this story|share (it|this (story|article))|all rights reserved|this (web)?site uses cookies|we use cookies|accept cookies|cookie policy|подписывайтесь|подпишитесь на|все права защищены|при цитировании|bütün hüquqlar qorunur|abunə olun|tüm hakları saklıdır).{0,160}` +
+	`|.{0,200}\b(contributed (to )?this report|contributed reporting)\.?` +
+	`|.{0,120}\b(in(to)? your inbox|our newsletters?|subscribe to .{1,30} newsletters?)\b.{0,120}` +
+	`|.{0,200}(\(((ap|afp|reuters) )?(photo|image|picture|video)?\s*(credit|source|courtesy)?\s*:?[^()]{0,80}/[^()]{0,80}\)|\((photo|image|picture)? ?credit:?[^()]{0,80}\)|\b(photo|photograph|image|picture|фото|foto)\s*:\s*[^.]{0,60})` +
+	`)$`)
+
+var junkHints = []string{"follow", "sign up", "subscribe", "newsletter", "click here", "app", "like this story",
+	"share", "rights reserved", "cookie", "подписыв", "подпиш", "права защищены", "цитировании", "hüquqlar",
+	"abunə", "hakları", "contributed", "inbox", "(", "photo", "image", "picture", "фото", "foto"}
+
+// isJunkLine reports a short line that is never article text.
+func isJunkLine(s string) bool {
+	if junkStart.MatchString(s) {
+		return true
+	}
+	l := strings.ToLower(s)
+	for _, h := range junkHints {
+		if strings.Contains(l, h) {
+			return junkInside.MatchString(s)
+		}
+	}
+	return false
+}
 
 // metaLine matches a dateline or "posted by" line (checked only on short
 // lines with a digit).
@@ -255,7 +281,7 @@ func filterParas(ps []para, f pageFacts) []para {
 		if i < 3 && normTitle != "" && normKey(p.Text) == normTitle {
 			continue
 		}
-		if words <= 40 && junkLine.MatchString(p.Text) {
+		if words <= 40 && isJunkLine(p.Text) {
 			continue
 		}
 		if words <= 20 && metaLine.MatchString(p.Text) && strings.ContainsAny(p.Text, "0123456789") {

@@ -102,8 +102,8 @@ func tokens(s string) []string {
 	})
 }
 
-// shingleSet is the set of 3-grams of the tokens of a text.
-type shingleSet map[string]struct{}
+// shingleSet is the set of hashed 3-grams of the tokens of a text.
+type shingleSet map[uint64]struct{}
 
 func newShingleSet(paras []string) shingleSet {
 	s := make(shingleSet)
@@ -115,25 +115,39 @@ func newShingleSet(paras []string) shingleSet {
 
 const shingleN = 3
 
+// shingleKey hashes a run of tokens (FNV-1a, tokens separated by a zero).
+func shingleKey(t []string) uint64 {
+	h := uint64(14695981039346656037)
+	for _, s := range t {
+		for i := 0; i < len(s); i++ {
+			h ^= uint64(s[i])
+			h *= 1099511628211
+		}
+		h ^= 0
+		h *= 1099511628211
+	}
+	return h
+}
+
 func (s shingleSet) add(t []string) {
 	if len(t) < shingleN {
 		if len(t) > 0 {
-			s[strings.Join(t, " ")] = struct{}{}
+			s[shingleKey(t)] = struct{}{}
 		}
 		return
 	}
 	for i := 0; i+shingleN <= len(t); i++ {
-		s[strings.Join(t[i:i+shingleN], " ")] = struct{}{}
+		s[shingleKey(t[i:i+shingleN])] = struct{}{}
 	}
 }
 
-// coverage is the share of the shingles of toks found in s.
+// coverage is the share of the shingles of t found in s.
 func (s shingleSet) coverage(t []string) float64 {
 	if len(t) == 0 {
 		return 1
 	}
 	if len(t) < shingleN {
-		if _, ok := s[strings.Join(t, " ")]; ok {
+		if _, ok := s[shingleKey(t)]; ok {
 			return 1
 		}
 		return 0
@@ -141,7 +155,7 @@ func (s shingleSet) coverage(t []string) float64 {
 	hit, all := 0, 0
 	for i := 0; i+shingleN <= len(t); i++ {
 		all++
-		if _, ok := s[strings.Join(t[i:i+shingleN], " ")]; ok {
+		if _, ok := s[shingleKey(t[i:i+shingleN])]; ok {
 			hit++
 		}
 	}

@@ -663,8 +663,15 @@ func isBreadcrumb(n *html.Node) bool {
 	if n.DataAtom == atom.Script {
 		return false
 	}
-	v := strings.ToLower(attr(n, "class") + " " + attr(n, "id") + " " + attr(n, "aria-label"))
-	return strings.Contains(v, "breadcrumb") || strings.Contains(strings.ToLower(attr(n, "itemtype")), "breadcrumblist")
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "class", "id", "aria-label", "itemtype":
+			if strings.Contains(a.Val, "readcrumb") || strings.Contains(a.Val, "READCRUMB") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func crumbTexts(n *html.Node) []string {
@@ -740,7 +747,7 @@ func sectionLabel(doc *html.Node) string {
 			}
 			if c := attr(n, "class"); c != "" && matchWords(nameWords(c), sectionWords, nil) && !isBoilerName(c) {
 				t := nodeText(n)
-				if w := len(strings.Fields(t)); w >= 1 && w <= 4 && len([]rune(t)) <= 40 && !digitsOnly(t) && !junkLine.MatchString(t) {
+				if w := len(strings.Fields(t)); w >= 1 && w <= 4 && len([]rune(t)) <= 40 && !digitsOnly(t) && !isJunkLine(t) {
 					found = t
 					return
 				}
@@ -777,16 +784,28 @@ var (
 	viewsPairs = wordSet(`view-count views-count fa-eye icon-eye`)
 )
 
-// hasViewsHint is a cheap test before the views regexps: a digit or a
-// counter label.
+// hasViewsHint is a cheap test before the views regexps: a counter label.
 func hasViewsHint(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c >= '0' && c <= '9' {
+	if s == "" || len(s) > 80 {
+		return false
+	}
+	l := strings.ToLower(s)
+	for _, h := range []string{"view", "baxış", "baxıl", "просмотр", "görüntülenme", "okunma", "hits", "reads"} {
+		if strings.Contains(l, h) {
 			return true
 		}
 	}
-	l := strings.ToLower(s)
-	return strings.Contains(l, "view") || strings.Contains(l, "baxış") || strings.Contains(l, "просмотр") || strings.Contains(l, "görüntülenme") || strings.Contains(l, "okunma")
+	return false
+}
+
+// viewsClassHint is a cheap test before splitting class names.
+func viewsClassHint(c string) bool {
+	for _, h := range []string{"view", "View", "eye", "Eye", "hits", "seen", "count", "Count", "baxis", "prosmotr"} {
+		if strings.Contains(c, h) {
+			return true
+		}
+	}
+	return false
 }
 
 // findViews returns the page's view count: a labelled counter ("Views: 406",
@@ -801,7 +820,7 @@ func findViews(doc *html.Node) *int64 {
 		}
 		switch n.Type {
 		case html.TextNode:
-			if len(n.Data) > 200 || !hasViewsHint(n.Data) {
+			if len(n.Data) > 200 || !hasViewsHint(strings.TrimSpace(n.Data)) {
 				return
 			}
 			t := cleanSpace(n.Data)
@@ -825,7 +844,7 @@ func findViews(doc *html.Node) *int64 {
 				return
 			}
 			cls := attr(n, "class") + " " + attr(n, "id")
-			if strings.TrimSpace(cls) != "" && matchWords(nameWords(cls), viewsWords, viewsPairs) {
+			if viewsClassHint(cls) && matchWords(nameWords(cls), viewsWords, viewsPairs) {
 				if t := nodeText(n); t != "" && countLike(t) {
 					found = parseCount(t)
 					return
