@@ -326,7 +326,7 @@ type Stats struct {
 	Skipped int
 	// Errors counts failures by kind: network, http_4xx, http_5xx,
 	// rate_limited, too_large, robots_unavailable, feed, sitemap, listing,
-	// extract, invalid_article, publish, request.
+	// extract, invalid_article, publish, request, panic.
 	Errors map[string]int
 	// Outlets are the per-outlet Stats in the aggregate Crawl returns.
 	Outlets map[string]Stats

@@ -584,3 +584,20 @@ func TestLargeSitemapBoundedGoroutines(t *testing.T) {
 		t.Errorf("peak of %d goroutines above the %d before the pass", p, base)
 	}
 }
+
+func TestExtractorPanicLosesOnePage(t *testing.T) {
+	f := newFixture(t)
+	sink := newMemSink()
+	var once sync.Once
+	ex := func(ctx context.Context, in extract.Input) (*article.Article, error) {
+		once.Do(func() { panic("extractor bug") })
+		return fakeExtract(ctx, in)
+	}
+	st, err := newTestCrawler(t, f.config(), sink, WithExtractFunc(ex)).Crawl(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Errors["panic"] != 1 || st.ArticlesPublished != len(fixtureArticles)-1 {
+		t.Errorf("panic: errors %v, published %d", st.Errors, st.ArticlesPublished)
+	}
+}

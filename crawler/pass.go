@@ -494,6 +494,15 @@ func (p *pass) onResponse(r *colly.Response) {
 	if p.ctx.Err() != nil {
 		return
 	}
+	// A panic in a parser, the extractor or the sink loses one page, not
+	// the process.
+	defer func() {
+		if v := recover(); v != nil {
+			p.count("panic", 1)
+			p.log.Error("panic while handling a page", zap.String("url", r.Request.URL.String()),
+				zap.String("kind", r.Ctx.Get(ctxKind)), zap.Any("panic", v), zap.Stack("stack"))
+		}
+	}()
 	p.update(func(s *Stats) { s.PagesFetched++ })
 	switch r.Ctx.Get(ctxKind) {
 	case kindRobots:
