@@ -17,12 +17,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap"
 
 	"github.com/newswatch/newswatch/article"
@@ -71,7 +73,25 @@ func New(cfg Config, conn *bus.Conn, st store.Store, log *zap.Logger) (*Indexer,
 	if err != nil {
 		return nil, err
 	}
-	return &Indexer{cfg: cfg, conn: conn, st: st, log: log.Named("indexer"), metrics: m}, nil
+	ix := &Indexer{cfg: cfg, conn: conn, st: st, log: log.Named("indexer"), metrics: m}
+	if cfg.Registerer != nil {
+		pending := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Namespace: "newswatch", Subsystem: "indexer", Name: "pending_messages",
+			Help: "Messages in the stream the indexer has not finished (not delivered yet, or not acked yet); NaN when NATS cannot be asked.",
+		}, func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := ix.Pending(ctx)
+			if err != nil {
+				return math.NaN()
+			}
+			return float64(n)
+		})
+		if err := cfg.Registerer.Register(pending); err != nil {
+			return nil, fmt.Errorf("indexer metrics: %w", err)
+		}
+	}
+	return ix, nil
 }
 
 // Stats returns a snapshot of the counters.

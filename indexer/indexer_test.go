@@ -182,6 +182,9 @@ func TestIndexesAllExactlyOnce(t *testing.T) {
 	if got := metricValue(t, reg, "newswatch_indexer_messages_total", "indexed"); got != n+50 {
 		t.Errorf("indexed metric = %v", got)
 	}
+	if got := gaugeValue(t, reg, "newswatch_indexer_pending_messages"); got != 0 {
+		t.Errorf("pending gauge = %v after catching up", got)
+	}
 	// A second indexer on the same registry is refused.
 	if _, err := indexer.New(cfg, c, st, nil); err == nil {
 		t.Error("second registration on one registry accepted")
@@ -207,6 +210,21 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name, result string) fl
 		}
 	}
 	t.Fatalf("metric %s{result=%q} not found", name, result)
+	return 0
+}
+
+func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
+			return mf.GetMetric()[0].GetGauge().GetValue()
+		}
+	}
+	t.Fatalf("gauge %s not found", name)
 	return 0
 }
 
