@@ -742,11 +742,14 @@ func (p *pass) handleArticle(r *colly.Response) {
 	}
 	p.published[a.ID] = true
 	if a.PublishedAt == nil {
-		key, _ := article.Canonicalize(requested)
-		if t, ok := p.hints[key]; ok {
-			t = t.In(p.o.loc)
-			a.PublishedAt, a.DateSource = &t, article.DateSourceFeed
-		} else if t, ok := p.hints[a.CanonicalURL]; ok {
+		// The page gives no date: fall back on the feed's or news
+		// sitemap's, found under the URL as queued (canonical form) or the
+		// page's declared canonical URL.
+		t, ok := p.hints[r.Ctx.Get(ctxURL)]
+		if !ok {
+			t, ok = p.hints[a.CanonicalURL]
+		}
+		if ok {
 			t = t.In(p.o.loc)
 			a.PublishedAt, a.DateSource = &t, article.DateSourceFeed
 		}
