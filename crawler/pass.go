@@ -734,6 +734,11 @@ func (p *pass) handleArticle(r *colly.Response) {
 	if a.Outlet == "" {
 		a.Outlet = p.o.cfg.ID
 	}
+	if err := a.Validate(); err != nil {
+		p.count("invalid_article", 1)
+		p.log.Warn("extractor returned an invalid article", zap.String("url", requested), zap.Error(err))
+		return
+	}
 	p.mu.Lock()
 	if p.published[a.ID] {
 		p.stats.Duplicates++
@@ -755,11 +760,6 @@ func (p *pass) handleArticle(r *colly.Response) {
 		}
 	}
 	p.mu.Unlock()
-	if err := a.Validate(); err != nil {
-		p.count("invalid_article", 1)
-		p.log.Warn("extractor returned an invalid article", zap.String("url", requested), zap.Error(err))
-		return
-	}
 	if err := p.c.sink.Publish(p.ctx, a); err != nil {
 		p.mu.Lock()
 		delete(p.published, a.ID)
