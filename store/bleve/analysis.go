@@ -9,6 +9,7 @@ import (
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/analysis/lang/ru"
+	"github.com/blevesearch/bleve/v2/analysis/lang/tr"
 	"github.com/blevesearch/bleve/v2/analysis/tokenizer/single"
 	bunicode "github.com/blevesearch/bleve/v2/analysis/tokenizer/unicode"
 	"github.com/blevesearch/bleve/v2/mapping"
@@ -22,12 +23,14 @@ import (
 const (
 	foldFilterName      = "newswatch_fold"
 	unaccentFilterName  = "newswatch_unaccent"
+	azLowerFilterName   = "newswatch_az_lower"
 	apostropheCharName  = "newswatch_apostrophe"
 	analyzerText        = "newswatch_text"    // all languages: words, case folded
 	analyzerKeyword     = "newswatch_keyword" // whole value, case folded
 	analyzerRussianStem = "newswatch_ru"      // Russian, stemmed
 	analyzerEnglishStem = "newswatch_en"      // English, stemmed
 	analyzerUnaccent    = "newswatch_plain"   // Latin letters without diacritics
+	analyzerAzerbaijani = "newswatch_az"      // Azerbaijani, stemmed
 )
 
 func init() {
@@ -40,6 +43,11 @@ func init() {
 	}
 	if err := registry.RegisterTokenFilter(unaccentFilterName, func(map[string]interface{}, *registry.Cache) (analysis.TokenFilter, error) {
 		return unaccentFilter{}, nil
+	}); err != nil {
+		panic(err)
+	}
+	if err := registry.RegisterTokenFilter(azLowerFilterName, func(map[string]interface{}, *registry.Cache) (analysis.TokenFilter, error) {
+		return azLowerFilter{}, nil
 	}); err != nil {
 		panic(err)
 	}
@@ -167,6 +175,41 @@ func (unaccentFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
 	return in
 }
 
+// azLower lower-cases Azerbaijani for the Turkish stemmer: I is ı and İ is
+// i as in Azerbaijani spelling, and ə becomes e, the Turkish front vowel
+// the stemmer's vowel harmony knows.
+func azLower(s string) string {
+	if !norm.NFC.IsNormalString(s) {
+		s = norm.NFC.String(s)
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch r {
+		case 'I':
+			r = 'ı'
+		case 'İ':
+			r = 'i'
+		case 'ə', 'Ə':
+			r = 'e'
+		default:
+			r = unicode.ToLower(r)
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// azLowerFilter applies azLower to every token.
+type azLowerFilter struct{}
+
+func (azLowerFilter) Filter(in analysis.TokenStream) analysis.TokenStream {
+	for _, t := range in {
+		t.Term = []byte(azLower(string(t.Term)))
+	}
+	return in
+}
+
 // apostropheFilter turns apostrophes into spaces of the same byte length,
 // so that Azerbaijani suffixes split from proper nouns ("Azərbaycan'ın"
 // indexes "azərbaycan" and "ın") while byte offsets do not move.
@@ -208,6 +251,7 @@ const (
 	fRuText    = "text_ru"    // title+lead+body of Russian articles, stemmed
 	fEnText    = "text_en"    // title+lead+body of English articles, stemmed
 	fPlainText = "text_plain" // title+lead+body without Latin diacritics
+	fAzText    = "text_az"    // title+lead+body of Azerbaijani articles, stemmed
 	fSource    = "_source"    // stored Article JSON
 	fVersions  = "_versions"  // stored []store.Version JSON
 )
@@ -251,6 +295,15 @@ func newMapping() (mapping.IndexMapping, error) {
 		"char_filters":  []string{apostropheCharName},
 		"tokenizer":     bunicode.Name,
 		"token_filters": []string{foldFilterName, unaccentFilterName},
+	}); err != nil {
+		return nil, err
+	}
+
+	if err := im.AddCustomAnalyzer(analyzerAzerbaijani, map[string]interface{}{
+		"type":          custom.Name,
+		"char_filters":  []string{apostropheCharName},
+		"tokenizer":     bunicode.Name,
+		"token_filters": []string{azLowerFilterName, tr.SnowballStemmerName},
 	}); err != nil {
 		return nil, err
 	}
@@ -314,6 +367,7 @@ func newMapping() (mapping.IndexMapping, error) {
 	dm.AddFieldMappingsAt(fRuText, stem(analyzerRussianStem))
 	dm.AddFieldMappingsAt(fEnText, stem(analyzerEnglishStem))
 	dm.AddFieldMappingsAt(fPlainText, stem(analyzerUnaccent))
+	dm.AddFieldMappingsAt(fAzText, stem(analyzerAzerbaijani))
 	dm.AddFieldMappingsAt(fSource, stored())
 	dm.AddFieldMappingsAt(fVersions, stored())
 

@@ -6,8 +6,9 @@
 // Text is analysed for Azerbaijani, Russian and English together: Unicode
 // word segmentation, case folding that treats the Azerbaijani I/İ/ı/i as one
 // letter and Russian ё as е, apostrophe suffixes split off proper nouns;
-// Russian and English articles are also indexed stemmed, so "нефти" finds
-// "нефть" and "elections" finds "election"; and Latin text is also indexed
+// Russian, English and Azerbaijani articles are also indexed stemmed (the
+// Azerbaijani with the Turkish Snowball stemmer), so "нефти" finds "нефть",
+// "elections" finds "election" and "seçki" finds "seçkilər"; and Latin text is also indexed
 // without diacritics, so "Qarabag" finds "Qarabağ" (ranked below exact
 // spellings). Phrases and field-restricted words match exact forms only.
 package bleve
@@ -373,6 +374,8 @@ func document(c *current) (map[string]interface{}, error) {
 		doc[fRuText] = all
 	case lang == "en" || strings.HasPrefix(lang, "en-"):
 		doc[fEnText] = all
+	case lang == "az" || strings.HasPrefix(lang, "az-"):
+		doc[fAzText] = all
 	}
 	return doc, nil
 }

@@ -31,13 +31,13 @@ var textFields = []struct {
 }{{fTitle, 3}, {fLead, 1.5}, {fBody, 1}}
 
 // looseFields are searched too by words without a field prefix (not by
-// phrases, which are exact), with lower boosts: stemmed Russian and English
-// so that inflections match, and Latin text without diacritics so that
+// phrases, which are exact), with lower boosts: stemmed Russian, English
+// and Azerbaijani so that inflections match, and Latin text without diacritics so that
 // Azerbaijani typed on a plain keyboard matches.
 var looseFields = []struct {
 	name  string
 	boost float64
-}{{fRuText, 0.8}, {fEnText, 0.8}, {fPlainText, 0.5}}
+}{{fRuText, 0.8}, {fEnText, 0.8}, {fAzText, 0.8}, {fPlainText, 0.5}}
 
 func (t *translator) tokens(analyzer, text string) int {
 	a := t.m.AnalyzerNamed(analyzer)
