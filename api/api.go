@@ -147,11 +147,6 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		}
 		writeError(w, http.StatusMethodNotAllowed, CodeMethodNotAllowed,
 			fmt.Sprintf("method %s is not allowed on %s; allowed: %s", r.Method, r.URL.Path, cw.header.Get("Allow")))
-	case http.StatusMovedPermanently, http.StatusPermanentRedirect, http.StatusTemporaryRedirect, http.StatusFound:
-		for k, v := range cw.header {
-			w.Header()[k] = v
-		}
-		writeError(w, cw.status, "redirect", "see "+cw.header.Get("Location"))
 	default:
 		writeError(w, http.StatusNotFound, CodeNotFound, fmt.Sprintf("no route %s %s; see /v1/openapi.json", r.Method, r.URL.Path))
 	}
@@ -213,7 +208,8 @@ func (s *Server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 		s.logger(r).Warn("store timeout", zap.Error(err))
 		writeError(w, http.StatusServiceUnavailable, CodeTimeout, "the store did not answer in time")
 	case errors.Is(err, context.Canceled) && r.Context().Err() != nil:
-		// The client went away; nobody reads the answer.
+		// The client went away; nobody reads the answer, but the log
+		// shows 499 as nginx does.
 		writeError(w, 499, "canceled", "request canceled")
 	default:
 		s.logger(r).Error("store failure", zap.Error(err))
