@@ -44,8 +44,9 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 	named := map[string][]string{} // meta name/property -> contents, in order
 	var ldScripts []string
 	var titleTag, h1 string
-	var relAuthors []string
+	var relAuthors, pageTags []string
 	var byline string
+	furniture := 0 // depth inside nav, aside and footer
 	var crumbs [][]string
 	var visit func(n *html.Node, depth int)
 	visit = func(n *html.Node, depth int) {
@@ -93,10 +94,18 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 				return
 			case atom.Style, atom.Noscript, atom.Template:
 				return
+			case atom.Nav, atom.Aside, atom.Footer:
+				furniture++
+				defer func() { furniture-- }()
 			case atom.A:
 				if hasWord(strings.ToLower(attr(n, "rel")), "author") {
 					if t := nodeText(n); t != "" {
 						relAuthors = append(relAuthors, t)
+					}
+				}
+				if furniture == 0 && tagHref.MatchString(attr(n, "href")) {
+					if t := strings.TrimSpace(strings.TrimLeft(nodeText(n), "#")); t != "" && len([]rune(t)) <= 40 {
+						pageTags = append(pageTags, t)
 					}
 				}
 			}
@@ -187,6 +196,9 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 	if m.Section == "" {
 		m.Section = sectionLabel(doc)
 	}
+	if m.Section == "" {
+		m.Section = kicker(doc, pageURL)
+	}
 
 	// Tags: JSON-LD keywords, article:tag, news_keywords, keywords.
 	tags := ld.keywords
@@ -204,6 +216,9 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 				break
 			}
 		}
+	}
+	if len(tags) == 0 {
+		tags = pageTags
 	}
 	m.Tags = dedupe(tags, 50)
 
@@ -659,6 +674,93 @@ func isByline(n *html.Node) bool {
 	return matchWords(w, bylineWords, bylinePairs) && !matchWords(w, notBylineWords, nil)
 }
 
+// tagHref matches links to tag pages ("/tag/caspian", "?tag=Caspian").
+var tagHref = regexp.MustCompile(`(?i)([?&]tags?=|/tags?/|/etiket(ler)?/|/teg/|/tegi/|/метки/|/теги/)`)
+
+// crumbWords are class words of breadcrumb trails not named "breadcrumb".
+var crumbWords = wordSet(`path crumbs crumb trail pathway`)
+
+// kicker finds a section label placed as a link just before the headline
+// (the first <h1>): the nearest preceding short link to a listing page of
+// the same site.
+func kicker(doc *html.Node, pageURL *url.URL) string {
+	h1 := findFirst(doc, atom.H1, 0)
+	if h1 == nil {
+		return ""
+	}
+	// Walk back through the h1's preceding siblings (and those of its
+	// ancestors, up to 3 levels), nearest first.
+	for n, level := h1, 0; n != nil && level < 3; n, level = n.Parent, level+1 {
+		for s := n.PrevSibling; s != nil; s = s.PrevSibling {
+			if s.Type != html.ElementNode {
+				continue
+			}
+			if a := lastLink(s, 0); a != nil {
+				t := nodeText(a)
+				u := absURL(pageURL, attr(a, "href"))
+				if t == "" || len(strings.Fields(t)) > 3 || len([]rune(t)) > 30 || u == "" {
+					return ""
+				}
+				lu, err := url.Parse(u)
+				if err != nil || pageURL == nil || lu.Host != pageURL.Host || strings.Trim(lu.Path, "/") == "" ||
+					strings.Count(strings.Trim(lu.Path, "/"), "/") > 2 || lu.Path == pageURL.Path {
+					return ""
+				}
+				return t
+			}
+			if nodeText(s) != "" {
+				return "" // text between the label and the headline: not a kicker
+			}
+		}
+	}
+	return ""
+}
+
+func findFirst(n *html.Node, a atom.Atom, depth int) *html.Node {
+	if depth > maxWalkDepth {
+		return nil
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		if c.DataAtom == a {
+			return c
+		}
+		if f := findFirst(c, a, depth+1); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+// lastLink returns the last <a> in n when n holds nothing but links,
+// whitespace and breadcrumb separators (a label or a trail), else nil.
+func lastLink(n *html.Node, depth int) *html.Node {
+	if depth > 8 {
+		return nil
+	}
+	if n.DataAtom == atom.A {
+		return n
+	}
+	var last *html.Node
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			if strings.Trim(c.Data, " \t\r\n\u00a0→»›>/|·•-–—:") != "" {
+				return nil
+			}
+		case html.ElementNode:
+			l := lastLink(c, depth+1)
+			if l == nil {
+				return nil
+			}
+			last = l
+		}
+	}
+	return last
+}
+
 func isBreadcrumb(n *html.Node) bool {
 	if n.DataAtom == atom.Script {
 		return false
@@ -668,6 +770,10 @@ func isBreadcrumb(n *html.Node) bool {
 		case "class", "id", "aria-label", "itemtype":
 			if strings.Contains(a.Val, "readcrumb") || strings.Contains(a.Val, "READCRUMB") {
 				return true
+			}
+			if a.Key == "class" && matchWords(nameWords(a.Val), crumbWords, nil) {
+				t := nodeText(n)
+				return len([]rune(t)) <= 120 && countLinks(n, 0) >= 2
 			}
 		}
 	}
@@ -693,6 +799,23 @@ func crumbTexts(n *html.Node) []string {
 	}
 	visit(n, 0)
 	return out
+}
+
+func countLinks(n *html.Node, depth int) int {
+	if depth > 32 {
+		return 0
+	}
+	c := 0
+	for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+		if ch.Type == html.ElementNode {
+			if ch.DataAtom == atom.A {
+				c++
+			} else {
+				c += countLinks(ch, depth+1)
+			}
+		}
+	}
+	return c
 }
 
 func hasElementChild(n *html.Node, a atom.Atom) bool {
