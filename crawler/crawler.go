@@ -295,41 +295,44 @@ func (c *Crawler) LastStats() map[string]Stats {
 
 // Stats counts what one pass did.
 type Stats struct {
-	Outlet   string // empty in the aggregate Crawl returns
-	Started  time.Time
-	Duration time.Duration
+	// Outlet is the outlet ID; empty in the aggregate Crawl returns.
+	Outlet   string        `json:"outlet,omitempty"`
+	Started  time.Time     `json:"started"`
+	Duration time.Duration `json:"duration_ns"`
 	// Requests are HTTP requests sent (robots.txt and retries included).
-	Requests int
+	Requests int `json:"requests"`
 	// PagesFetched are successful (2xx) responses.
-	PagesFetched int
+	PagesFetched int `json:"pages_fetched"`
 	// Feeds, Sitemaps and Listings are the documents of each kind fetched.
-	Feeds, Sitemaps, Listings int
+	Feeds    int `json:"feeds"`
+	Sitemaps int `json:"sitemaps"`
+	Listings int `json:"listings"`
 	// Discovered are distinct candidate article URLs (by canonical URL).
-	Discovered int
+	Discovered int `json:"discovered"`
 	// ArticlesFetched are article pages fetched; ArticlesPublished those
 	// extracted and accepted by the Sink.
-	ArticlesFetched   int
-	ArticlesPublished int
+	ArticlesFetched   int `json:"articles_fetched"`
+	ArticlesPublished int `json:"articles_published"`
 	// NotArticles are fetched pages the extractor found no article in.
-	NotArticles int
+	NotArticles int `json:"not_articles"`
 	// Duplicates are article pages whose canonical URL was already
 	// published in this pass (variants, rel=canonical).
-	Duplicates int
+	Duplicates int `json:"duplicates"`
 	// NotModified are feeds, sitemaps and listing pages that answered 304
 	// to a conditional request; what they yielded last time is reused.
-	NotModified int
+	NotModified int `json:"not_modified"`
 	// RobotsBlocked are URLs robots.txt disallowed (never fetched).
-	RobotsBlocked int
+	RobotsBlocked int `json:"robots_blocked"`
 	// Retries are fetches retried after an error, 429 or 5xx.
-	Retries int
+	Retries int `json:"retries"`
 	// Skipped are URLs left out by limits, age or a paused host.
-	Skipped int
+	Skipped int `json:"skipped"`
 	// Errors counts failures by kind: network, http_4xx, http_5xx,
 	// rate_limited, too_large, robots_unavailable, feed, sitemap, listing,
 	// extract, invalid_article, publish, request, panic.
-	Errors map[string]int
+	Errors map[string]int `json:"errors,omitempty"`
 	// Outlets are the per-outlet Stats in the aggregate Crawl returns.
-	Outlets map[string]Stats
+	Outlets map[string]Stats `json:"outlets,omitempty"`
 }
 
 // ErrorCount is the total of Errors.
