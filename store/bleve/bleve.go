@@ -102,6 +102,17 @@ func Open(dir string, opts Options, log *zap.Logger) (*Index, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bleve: open %s (is another newswatch using it?): %w", path, err)
 		}
+		v, err := idx.GetInternal([]byte(mappingVersionKey))
+		if err != nil {
+			idx.Close()
+			return nil, fmt.Errorf("bleve: open %s: read mapping version: %w", path, err)
+		}
+		if string(v) != mappingVersion {
+			// The index keeps the analysis it was created with; searches
+			// still work, with the older analysis.
+			log.Warn("index was created by another version of newswatch; rebuild it (remove the directory and re-crawl or replay the stream) for the current analysis",
+				zap.String("path", path), zap.String("index_mapping", string(v)), zap.String("current_mapping", mappingVersion))
+		}
 		log.Info("opened index", zap.String("path", path))
 	} else {
 		m, err := newMapping()
@@ -112,6 +123,10 @@ func Open(dir string, opts Options, log *zap.Logger) (*Index, error) {
 		if err != nil {
 			return nil, fmt.Errorf("bleve: create %s: %w", path, err)
 		}
+		if err := idx.SetInternal([]byte(mappingVersionKey), []byte(mappingVersion)); err != nil {
+			idx.Close()
+			return nil, fmt.Errorf("bleve: create %s: %w", path, err)
+		}
 		log.Info("created index", zap.String("path", path))
 	}
 	mark := "<mark>"
@@ -120,6 +135,13 @@ func Open(dir string, opts Options, log *zap.Logger) (*Index, error) {
 	}
 	return &Index{idx: idx, log: log, opts: opts, tr: translator{m: idx.Mapping()}, mark: mark}, nil
 }
+
+// mappingVersion names the index mapping and analysis of this code; bump it
+// when they change, so that older indexes are reported on Open.
+const (
+	mappingVersion    = "1"
+	mappingVersionKey = "newswatch_mapping_version"
+)
 
 // lockTimeout is how long Open waits for another process to release the
 // index before it gives up.

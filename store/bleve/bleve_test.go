@@ -3,6 +3,8 @@ package bleve
 import (
 	"context"
 	"errors"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 	"strings"
 	"testing"
 	"time"
@@ -268,5 +270,36 @@ func TestOpenTwiceFails(t *testing.T) {
 	}
 	if d := time.Since(start); d > 10*time.Second {
 		t.Errorf("second Open took %s", d)
+	}
+}
+
+func TestOldMappingIsReported(t *testing.T) {
+	dir := t.TempDir()
+	x := open(t, dir)
+	if err := x.idx.SetInternal([]byte(mappingVersionKey), []byte("0")); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	core, logs := observer.New(zap.WarnLevel)
+	y, err := Open(dir, Options{}, zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer y.Close()
+	if logs.FilterMessageSnippet("rebuild it").Len() != 1 {
+		t.Errorf("no warning about the old mapping: %v", logs.All())
+	}
+	// A current index reopens without a warning.
+	core, logs = observer.New(zap.WarnLevel)
+	fresh := t.TempDir()
+	for i := 0; i < 2; i++ {
+		z, err := Open(fresh, Options{}, zap.New(core))
+		if err != nil {
+			t.Fatal(err)
+		}
+		z.Close()
+	}
+	if logs.Len() != 0 {
+		t.Errorf("warnings on a current index: %v", logs.All())
 	}
 }
