@@ -269,6 +269,9 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
 		level := zap.InfoLevel
+		if (r.URL.Path == "/healthz" || r.URL.Path == "/readyz") && sw.status < 400 {
+			level = zap.DebugLevel // probes every few seconds would drown the log
+		}
 		if sw.status >= 500 {
 			level = zap.ErrorLevel
 		}
