@@ -32,8 +32,8 @@ var textFields = []struct {
 
 // looseFields are searched too by words without a field prefix (not by
 // phrases, which are exact), with lower boosts: stemmed Russian, English
-// and Azerbaijani so that inflections match, and Latin text without diacritics so that
-// Azerbaijani typed on a plain keyboard matches.
+// and Azerbaijani so that inflections match, and Latin text without
+// diacritics so that Azerbaijani typed on a plain keyboard matches.
 var looseFields = []struct {
 	name  string
 	boost float64
