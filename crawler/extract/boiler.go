@@ -214,7 +214,7 @@ var junkStart = regexp.MustCompile(`(?i)^(` +
 	`|(continue reading( below)?|advertisement|reklam|реклама|story continues below|article continues below)` +
 	`|(join (us|our)|get access to|start your day with|listen to .{0,60} live)\b.{0,200}` +
 	`|(link copied|ссылка скопирована|ссылка скопирована в буфер обмена|link kopyalandı|keçid kopyalandı|linki kopyala)\.?!?` +
-	`|(share|tweet|email|print|facebook|twitter|whatsapp|telegram|vk|ok|linkedin|pinterest|reddit|copy link|поделиться|paylaş)(\s*[|/·•,]?\s*(share|tweet|email|print|facebook|twitter|whatsapp|telegram|vk|ok|linkedin|pinterest|reddit|copy link|поделиться|paylaş))*:?` +
+	`|(share|tweet|email|print|facebook|twitter|whatsapp|telegram|vk|ok|linkedin|pinterest|reddit|copy link|поделиться|paylaş)(\s*:)?(\s*[|/·•,]?\s*(share|tweet|email|print|facebook|twitter|x|whatsapp|telegram|vk|ok|linkedin|pinterest|reddit|copy link|поделиться|paylaş|вконтакте|одноклассники))*:?` +
 	`)$`)
 
 // junkInside matches short lines that are never article text, by what they
@@ -222,7 +222,7 @@ var junkStart = regexp.MustCompile(`(?i)^(` +
 // notices, contribution credits and photo credits. It is only tried on
 // lines holding one of junkHints.
 var junkInside = regexp.MustCompile(`(?i)^(` +
-	`.{0,120}\b(follow (us|him|her|them|me)\b|follow @\w+|follow .{1,40} on (twitter|facebook|instagram)|sign up (for|to) (our|the|free)|subscribe (to our|to the|now|today|here)|our newsletters?|click here|get the .{0,30}app\b|download (the|our) .{0,20}app\b|like this story|share (it|this (story|article))|all rights reserved|this (web)?site uses cookies|we use cookies|accept cookies|cookie policy|подписывайтесь|подпишитесь на|все права защищены|при цитировании|bütün hüquqlar qorunur|abunə olun|tüm hakları saklıdır).{0,160}` +
+	`(.{0,120}[^\pL\pN])?(follow (us|him|her|them|me)\b|follow @\w+|follow .{1,40} on (twitter|facebook|instagram)|sign up (for|to) (our|the|free)|subscribe (to our|now|today|here)|subscribe to the .{0,30}(newsletter|channel|podcast)|our newsletters?|click here|get the .{0,30}app\b|download (the|our) .{0,20}app\b|like this story|share (it|this (story|article))|all rights reserved|this (web)?site uses cookies|we use cookies|accept cookies|cookie policy|подписывайтесь|подпишитесь на|все права защищены|при цитировании|bütün hüquqlar qorunur|abunə olun|tüm hakları saklıdır).{0,160}` +
 	`|.{0,200}\b(contributed (to )?this report|contributed reporting)\.?` +
 	`|.{0,120}\b(in(to)? your inbox|our newsletters?|subscribe to .{1,30} newsletters?)\b.{0,120}` +
 	`|.{0,200}(\(((ap|afp|reuters) )?(photo|image|picture|video)?\s*(credit|source|courtesy)?\s*:?[^()]{0,80}/[^()]{0,80}\)|\((photo|image|picture)? ?credit:?[^()]{0,80}\)|\b(photo|photograph|image|picture|фото|foto)\s*:\s*[^.]{0,60})` +

@@ -215,6 +215,9 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*article.Article, er
 			paras, links = startContent(doc, pageURL).wait(facts)
 		}
 	}
+	if job != nil {
+		paras = preferArticleBody(paras, m.ArticleBody, facts)
+	}
 	a.Body = strings.Join(paras, "\n\n")
 	if a.Body == "" {
 		return nil, ErrNotArticle
@@ -279,6 +282,41 @@ func (e *Extractor) selectDate(doc *html.Node, s string, loc *time.Location, now
 		}
 	}
 	return dates.ParseText(nodeText(n), loc, now)
+}
+
+// preferArticleBody returns the JSON-LD articleBody's paragraphs instead of
+// the extracted ones when the page declares a body that is much longer than
+// what was found in the markup (text hidden behind scripts or "read more"
+// buttons), else paras.
+func preferArticleBody(paras []string, ldBody string, f pageFacts) []string {
+	ldBody = html.UnescapeString(ldBody)
+	if letters(ldBody) < 500 {
+		return paras
+	}
+	got := 0
+	for _, p := range paras {
+		got += letters(p)
+	}
+	if letters(ldBody)*10 < got*13 {
+		return paras
+	}
+	var ps []para
+	if strings.Contains(ldBody, "</") || strings.Contains(ldBody, "<br") {
+		if doc, err := parseHTML([]byte(ldBody)); err == nil {
+			ps = blocks(doc)
+		}
+	} else {
+		for _, p := range strings.Split(strings.ReplaceAll(ldBody, "\r", ""), "\n") {
+			if t := cleanText(p); t != "" {
+				ps = append(ps, para{Text: t, Chars: letters(t)})
+			}
+		}
+	}
+	out := make([]string, 0, len(ps))
+	for _, p := range filterParas(ps, f) {
+		out = append(out, p.Text)
+	}
+	return out
 }
 
 func (e *Extractor) selectBody(doc *html.Node, s string, pageURL *url.URL, f pageFacts) (paras, links []string) {

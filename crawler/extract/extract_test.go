@@ -229,3 +229,26 @@ func FuzzExtract(f *testing.F) {
 		}
 	})
 }
+
+// A page that shows a teaser and declares the full text in JSON-LD gets the
+// declared text.
+func TestArticleBodyFromJSONLD(t *testing.T) {
+	full := []string{
+		strings.Repeat("The first paragraph of the full story, declared in structured data. ", 4),
+		strings.Repeat("The second paragraph continues the story with more detail. ", 4),
+		strings.Repeat("The third paragraph closes it with a quote and an outlook. ", 4),
+	}
+	for i := range full {
+		full[i] = strings.TrimSpace(full[i])
+	}
+	page := `<html><head><title>Story</title><script type="application/ld+json">{"@type":"NewsArticle","headline":"Story","articleBody":"` +
+		strings.Join(full, `\n`) + `"}</script></head><body><article><h1>Story</h1><p>` + full[0][:120] +
+		`</p><button>Read more</button></article></body></html>`
+	a, err := New().Extract(context.Background(), Input{URL: "https://example.com/story", Body: []byte(page), Outlet: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Join(full, "\n\n"); a.Body != want {
+		t.Errorf("body = %q\nwant %q", a.Body, want)
+	}
+}
