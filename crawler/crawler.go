@@ -76,15 +76,22 @@ func WithTransport(rt http.RoundTripper) Option { return func(c *Crawler) { c.tr
 // pass over one outlet (for metrics and outlet health).
 func WithOnPass(f func(Stats)) Option { return func(c *Crawler) { c.onPass = f } }
 
+// WithProgress registers a function called during passes with a snapshot
+// of the pass's Stats (at most every 100ms, and once at the end), e.g. to
+// drive a progress bar: ArticlesDone of Discovered. It is called from the
+// crawl goroutines and must not block.
+func WithProgress(f func(Stats)) Option { return func(c *Crawler) { c.onProgress = f } }
+
 // Crawler crawls the outlets of a Config. It is safe for concurrent use;
 // passes over the same outlet should not overlap (Run never overlaps them).
 type Crawler struct {
-	outlets   []*outlet
-	extract   ExtractFunc
-	sink      Sink
-	log       *zap.Logger
-	transport http.RoundTripper
-	onPass    func(Stats)
+	outlets    []*outlet
+	extract    ExtractFunc
+	sink       Sink
+	log        *zap.Logger
+	transport  http.RoundTripper
+	onPass     func(Stats)
+	onProgress func(Stats)
 
 	mu   sync.Mutex
 	last map[string]Stats
@@ -313,6 +320,10 @@ type Stats struct {
 	// extracted and accepted by the Sink.
 	ArticlesFetched   int `json:"articles_fetched"`
 	ArticlesPublished int `json:"articles_published"`
+	// ArticlesDone are discovered article URLs finished with, whatever the
+	// outcome (fetched, failed, blocked); with Discovered it measures
+	// progress.
+	ArticlesDone int `json:"articles_done"`
 	// NotArticles are fetched pages the extractor found no article in.
 	NotArticles int `json:"not_articles"`
 	// Duplicates are article pages whose canonical URL was already
@@ -353,6 +364,7 @@ func (s *Stats) add(o Stats) {
 	s.Discovered += o.Discovered
 	s.ArticlesFetched += o.ArticlesFetched
 	s.ArticlesPublished += o.ArticlesPublished
+	s.ArticlesDone += o.ArticlesDone
 	s.NotArticles += o.NotArticles
 	s.Duplicates += o.Duplicates
 	s.NotModified += o.NotModified

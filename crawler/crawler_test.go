@@ -601,3 +601,33 @@ func TestExtractorPanicLosesOnePage(t *testing.T) {
 		t.Errorf("panic: errors %v, published %d", st.Errors, st.ArticlesPublished)
 	}
 }
+
+func TestProgress(t *testing.T) {
+	f := newFixture(t)
+	var mu sync.Mutex
+	var snaps []Stats
+	c := newTestCrawler(t, f.config(), newMemSink(), WithProgress(func(s Stats) {
+		mu.Lock()
+		snaps = append(snaps, s)
+		mu.Unlock()
+	}))
+	st, err := c.CrawlOutlet(context.Background(), "fixture", PassOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(snaps) == 0 {
+		t.Fatal("no progress reported")
+	}
+	last := snaps[len(snaps)-1]
+	// Discovered: the articles, the AMP twin and the robots-blocked page.
+	if last.ArticlesDone != last.Discovered || last.ArticlesDone != st.ArticlesDone || st.Discovered != len(fixtureArticles)+2 {
+		t.Errorf("final progress %d of %d; pass %d of %d", last.ArticlesDone, last.Discovered, st.ArticlesDone, st.Discovered)
+	}
+	for i := 1; i < len(snaps); i++ {
+		if snaps[i].ArticlesDone < snaps[i-1].ArticlesDone {
+			t.Errorf("progress went backwards: %d after %d", snaps[i].ArticlesDone, snaps[i-1].ArticlesDone)
+		}
+	}
+}

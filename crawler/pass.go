@@ -67,7 +67,9 @@ type pass struct {
 	queue     []*url.URL           // article URLs not yet handed to colly
 	inflight  int                  // article requests colly has
 	window    int                  // most article requests colly may have
-	sitemaps  int                  // sitemaps queued
+
+	lastProgress time.Time
+	sitemaps     int // sitemaps queued
 }
 
 func (c *Crawler) pass(ctx context.Context, o *outlet, opts PassOptions) Stats {
@@ -100,6 +102,7 @@ func (c *Crawler) pass(ctx context.Context, o *outlet, opts PassOptions) Stats {
 		p.seed()
 		p.col.Wait()
 	}
+	p.progress(true)
 	p.mu.Lock()
 	st := p.stats
 	p.mu.Unlock()
@@ -269,7 +272,9 @@ func (p *pass) pump() {
 		if !p.visit(kindArticle, u, nil) {
 			p.mu.Lock()
 			p.inflight--
+			p.stats.ArticlesDone++
 			p.mu.Unlock()
+			p.progress(false)
 		}
 	}
 }
@@ -278,9 +283,33 @@ func (p *pass) pump() {
 func (p *pass) articleDone() {
 	p.mu.Lock()
 	p.inflight--
+	p.stats.ArticlesDone++
 	p.mu.Unlock()
+	p.progress(false)
 	p.pump()
 }
+
+// progress reports a snapshot of the pass's Stats to the WithProgress
+// function, at most every progressEvery unless final.
+func (p *pass) progress(final bool) {
+	if p.c.onProgress == nil {
+		return
+	}
+	p.mu.Lock()
+	now := time.Now()
+	if !final && now.Sub(p.lastProgress) < progressEvery {
+		p.mu.Unlock()
+		return
+	}
+	p.lastProgress = now
+	st := p.stats.clone()
+	p.mu.Unlock()
+	st.Requests = int(p.requests.Load())
+	st.Duration = now.Sub(st.Started)
+	p.c.onProgress(st)
+}
+
+const progressEvery = 100 * time.Millisecond
 
 func (p *pass) visitSitemap(u *url.URL) {
 	p.mu.Lock()
