@@ -187,12 +187,33 @@ func (ix *Indexer) Run(ctx context.Context) error {
 	defer func() { ix.log.Info("indexer stopped", zap.Any("stats", ix.Stats())) }()
 
 	errWait := 100 * time.Millisecond
+	lastCheck := time.Now()
 	for ctx.Err() == nil {
 		msgs, err := ix.fetch(cons)
-		if err != nil {
-			if errors.Is(err, nats.ErrConnectionClosed) {
-				return fmt.Errorf("indexer: %w", err)
+		if err == nil && len(msgs) == 0 && time.Since(lastCheck) < consumerCheckInterval {
+			continue
+		}
+		if err != nil && errors.Is(err, nats.ErrConnectionClosed) {
+			return fmt.Errorf("indexer: %w", err)
+		}
+		if err != nil || len(msgs) == 0 {
+			// A failed or long-idle fetch: make sure the consumer still
+			// exists. One deleted from outside (an operator, a lost
+			// non-replicated store) is created again and indexing goes on
+			// from the stream's start; store writes are idempotent.
+			lastCheck = time.Now()
+			if ix.consumerGone(ctx, cons, err) {
+				ix.log.Warn("consumer gone; creating it again", zap.NamedError("fetch_error", err))
+				if cons, err = ix.ensureConsumer(ctx); err != nil {
+					if ctx.Err() != nil {
+						break
+					}
+					return err
+				}
+				continue
 			}
+		}
+		if err != nil {
 			ix.log.Warn("fetch failed; retrying", zap.Error(err), zap.Duration("wait", errWait))
 			if !sleep(ctx, errWait) {
 				break
@@ -211,6 +232,22 @@ func (ix *Indexer) Run(ctx context.Context) error {
 		ix.process(ctx, msgs)
 	}
 	return nil
+}
+
+// consumerCheckInterval is how often an idle indexer checks that its
+// consumer still exists.
+const consumerCheckInterval = 5 * time.Second
+
+// consumerGone reports whether the consumer was deleted: fetchErr says so,
+// or the server does not know it.
+func (ix *Indexer) consumerGone(ctx context.Context, cons jetstream.Consumer, fetchErr error) bool {
+	if errors.Is(fetchErr, jetstream.ErrConsumerNotFound) || errors.Is(fetchErr, jetstream.ErrConsumerDeleted) {
+		return true
+	}
+	ictx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	_, err := cons.Info(ictx)
+	return errors.Is(err, jetstream.ErrConsumerNotFound)
 }
 
 func (ix *Indexer) ensureConsumer(ctx context.Context) (jetstream.Consumer, error) {

@@ -690,3 +690,22 @@ func TestSurvivesClusterLeaderLoss(t *testing.T) {
 		t.Errorf("stats = %+v", s)
 	}
 }
+
+// A consumer deleted under a running indexer is created again and
+// indexing goes on.
+func TestConsumerDeletedIsRecreated(t *testing.T) {
+	e := bustest.RunBasicJetStreamServer(t)
+	c := bustest.Connect(t, e)
+	want := publishN(t, c, 50, 0)
+	st := newMemStore()
+	ix, _ := runIndexer(t, fastConfig(), c, st)
+	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error { return st.check(want, true) })
+	if err := c.JetStream().DeleteConsumer(context.Background(), bus.StreamArticles, indexer.DefaultDurable); err != nil {
+		t.Fatal(err)
+	}
+	for id := range publishN(t, c, 50, 50) {
+		want[id] = true
+	}
+	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error { return st.check(want, true) })
+	waitIdle(t, ix)
+}
