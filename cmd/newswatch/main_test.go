@@ -222,3 +222,20 @@ func tail(s string) string {
 	}
 	return s
 }
+
+func TestOutletsCheck(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := realMain([]string{"outlets", "check", "--config", "../../deploy/outlets.yaml"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("shipped config: exit %d: %s %s", code, stdout.String(), stderr.String())
+	}
+	bad := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(bad, []byte("outlets:\n  - id: Bad Id\n    base_url: caliber.az\n    feeds: [https://caliber.az/rss]\n"), 0o644)
+	stdout.Reset()
+	if code := realMain([]string{"outlets", "check", "--config", bad}, &stdout, &stderr); code != 1 {
+		t.Fatalf("bad config: exit %d", code)
+	}
+	out := stdout.String()
+	if !strings.Contains(out, bad+":2:") || !strings.Contains(out, bad+":3:") {
+		t.Errorf("problems lack file:line positions:\n%s", out)
+	}
+}
