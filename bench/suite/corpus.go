@@ -1,0 +1,113 @@
+package suite
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/newswatch/newswatch/article"
+	"github.com/newswatch/newswatch/simsite"
+)
+
+// CorpusChunk is how many articles one simulated site generates; a corpus
+// of any size is made of chunks with distinct seeds and host names, so it
+// streams in constant memory.
+const CorpusChunk = 10000
+
+// CorpusOutlets is the number of simulated outlets per chunk: two of each
+// simsite template (English+Azerbaijani JSON-LD, Azerbaijani meta-only,
+// Russian windows-1251).
+const CorpusOutlets = 6
+
+// CorpusSpan is the time the publication dates of a corpus cover,
+// whatever its size.
+const CorpusSpan = 2 * 365 * 24 * time.Hour
+
+// CorpusEnd is the publication time of a corpus's newest article.
+var CorpusEnd = simsite.DefaultBaseTime
+
+// Corpus generates n synthetic articles deterministically from seed and
+// hands them to fn in batches of at most batch, newest first. The text is
+// simsite's generator (realistic Azerbaijani, Russian and English news
+// sentences, unique leads); each article's body also gets the paragraphs of
+// the next article of its language in the chunk, so that a body is about
+// 4 KB and a JSON Article about 5 KB, the size of a typical news article.
+// fn may keep the slice it is given.
+func Corpus(seed int64, n, batch int, fn func([]article.Article) error) error {
+	if batch <= 0 {
+		batch = 1000
+	}
+	interval := CorpusSpan / time.Duration(max(n, 1))
+	interval = max(interval, time.Second)
+	for c := 0; c*CorpusChunk < n; c++ {
+		size := min(CorpusChunk, n-c*CorpusChunk)
+		arts, err := corpusChunk(seed, c, size, interval)
+		if err != nil {
+			return err
+		}
+		for i := 0; i < len(arts); i += batch {
+			if err := fn(arts[i:min(i+batch, len(arts))]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// CorpusArticles returns the first n articles of Corpus(seed, ...) in
+// memory.
+func CorpusArticles(seed int64, n int) ([]article.Article, error) {
+	out := make([]article.Article, 0, n)
+	err := Corpus(seed, n, 1000, func(b []article.Article) error {
+		out = append(out, b...)
+		return nil
+	})
+	return out, err
+}
+
+func corpusChunk(seed int64, chunk, size int, interval time.Duration) ([]article.Article, error) {
+	site, err := simsite.New(simsite.Config{
+		Seed:     seed*1_000_003 + int64(chunk),
+		Articles: size,
+		Outlets:  CorpusOutlets,
+		BaseTime: CorpusEnd.Add(-time.Duration(chunk*CorpusChunk) * interval),
+		Interval: interval,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("corpus chunk %d: %w", chunk, err)
+	}
+	for _, o := range site.Outlets() {
+		if err := site.SetBaseURL(o.ID, fmt.Sprintf("https://%s-%d.bench.example", o.ID, chunk)); err != nil {
+			return nil, err
+		}
+	}
+	truth := site.Articles()
+	byLang := map[string][]int{}
+	for i, a := range truth {
+		byLang[a.Language] = append(byLang[a.Language], i)
+	}
+	next := make([]int, len(truth))
+	for _, idx := range byLang {
+		for k, i := range idx {
+			next[i] = idx[(k+1)%len(idx)]
+		}
+	}
+	out := make([]article.Article, len(truth))
+	for i, t := range truth {
+		pub, mod, views := t.PublishedAt, t.ModifiedAt, t.Views
+		body := t.Body
+		if j := next[i]; j != i {
+			body += "\n\n" + truth[j].Body
+		}
+		a := article.Article{
+			URL: t.URL, Outlet: t.Outlet, Title: t.Title, Lead: t.Lead, Body: body,
+			Authors: t.Authors, Section: t.Section, Tags: t.Tags, Language: t.Language,
+			PublishedAt: &pub, DateSource: t.DateSource, ModifiedAt: &mod, Image: t.Image,
+			Views: &views, FetchedAt: pub.Add(3 * time.Minute).UTC(),
+		}
+		if err := a.Finalize(); err != nil {
+			return nil, fmt.Errorf("corpus article %s: %w", t.URL, err)
+		}
+		out[i] = a
+	}
+	return out, nil
+}

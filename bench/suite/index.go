@@ -1,0 +1,317 @@
+package suite
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	bv "github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/mapping"
+	"go.uber.org/zap"
+
+	"github.com/newswatch/newswatch/article"
+	"github.com/newswatch/newswatch/bus"
+	"github.com/newswatch/newswatch/indexer"
+	"github.com/newswatch/newswatch/store"
+	sbleve "github.com/newswatch/newswatch/store/bleve"
+)
+
+// IndexConfig sizes the indexing benchmark.
+type IndexConfig struct {
+	// Articles indexed by each side. Default 5000.
+	Articles int
+	// Batch size of the bare Bleve and store.Put sides; the indexer uses
+	// its own default (indexer.DefaultBatchSize), which is also the default
+	// here.
+	Batch int
+	// Seed of the corpus. Default 4.
+	Seed int64
+	Log  *zap.Logger
+}
+
+// IndexResult holds the indexing rates.
+type IndexResult struct {
+	Articles int `json:"articles"`
+	Batch    int `json:"batch"`
+	// EndToEnd: articles already in JetStream (file store), consumed by
+	// the indexer into store/bleve, timed from indexer start to the last ack.
+	EndToEndPerSec float64 `json:"end_to_end_per_sec"`
+	IndexerBatches uint64  `json:"indexer_batches"`
+	// StorePut: store/bleve Put in batches (version bookkeeping included).
+	StorePutPerSec float64 `json:"store_put_per_sec"`
+	// Bare: bleve.Index.Batch of the same documents with the same mapping.
+	BarePerSec float64 `json:"bare_per_sec"`
+}
+
+// Bleve document fields of store/bleve (see its document function). A test
+// checks that every one is in the store's mapping.
+var bareFields = []string{"title", "lead", "body", "author_text", "authors", "section", "outlet", "lang", "tags",
+	"published", "sort_date", "text_plain", "text_ru", "text_en", "text_az", "_source", "_versions"}
+
+// BareDocument builds the Bleve document store/bleve indexes for a new
+// article (its first version), field for field, so that bare Bleve indexes
+// the same bytes with the same mapping.
+func BareDocument(a *article.Article) (map[string]any, error) {
+	src, err := json.Marshal(a)
+	if err != nil {
+		return nil, err
+	}
+	vs, err := json.Marshal([]store.Version{{Version: a.Version, ContentHash: a.ContentHash, FetchedAt: a.FetchedAt, Title: a.Title}})
+	if err != nil {
+		return nil, err
+	}
+	doc := map[string]any{"_source": string(src), "_versions": string(vs), "outlet": a.Outlet}
+	put := func(k, v string) {
+		if v != "" {
+			doc[k] = v
+		}
+	}
+	put("title", a.Title)
+	put("lead", a.Lead)
+	put("body", a.Body)
+	put("section", a.Section)
+	put("lang", a.Language)
+	if len(a.Authors) > 0 {
+		doc["authors"] = a.Authors
+		doc["author_text"] = a.Authors
+	}
+	if len(a.Tags) > 0 {
+		doc["tags"] = a.Tags
+	}
+	sortDate := a.FetchedAt
+	if a.PublishedAt != nil {
+		doc["published"] = a.PublishedAt.UTC()
+		sortDate = *a.PublishedAt
+	}
+	doc["sort_date"] = sortDate.UTC()
+	all := strings.Join([]string{a.Title, a.Lead, a.Body}, "\n\n")
+	doc["text_plain"] = all
+	switch a.Language {
+	case "ru":
+		doc["text_ru"] = all
+	case "en":
+		doc["text_en"] = all
+	case "az":
+		doc["text_az"] = all
+	}
+	return doc, nil
+}
+
+// StoreMapping returns store/bleve's index mapping: it creates an empty
+// store/bleve index in a temporary directory and reads back the mapping
+// Bleve persisted (the store does not export it).
+func StoreMapping() (mapping.IndexMapping, error) {
+	dir, err := os.MkdirTemp("", "nwbench-mapping-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	x, err := sbleve.Open(dir, sbleve.Options{}, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.Close(); err != nil {
+		return nil, err
+	}
+	idx, err := bv.Open(filepath.Join(dir, sbleve.IndexDirName))
+	if err != nil {
+		return nil, err
+	}
+	defer idx.Close()
+	return idx.Mapping(), nil
+}
+
+// BareIndex indexes the articles into a new bare Bleve index at path with
+// mapping m, in batches, and returns articles per second.
+func BareIndex(path string, m mapping.IndexMapping, arts []article.Article, batch int) (float64, error) {
+	idx, err := bv.New(path, m)
+	if err != nil {
+		return 0, err
+	}
+	start := time.Now()
+	for i := 0; i < len(arts); i += batch {
+		b := idx.NewBatch()
+		for j := i; j < min(i+batch, len(arts)); j++ {
+			doc, err := BareDocument(&arts[j])
+			if err != nil {
+				idx.Close()
+				return 0, err
+			}
+			if err := b.Index(arts[j].ID, doc); err != nil {
+				idx.Close()
+				return 0, err
+			}
+		}
+		if err := idx.Batch(b); err != nil {
+			idx.Close()
+			return 0, err
+		}
+	}
+	rate := float64(len(arts)) / time.Since(start).Seconds()
+	n, err := idx.DocCount()
+	if cerr := idx.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, err
+	}
+	if n != uint64(len(arts)) {
+		return 0, fmt.Errorf("bare index holds %d documents, want %d", n, len(arts))
+	}
+	return rate, nil
+}
+
+// StorePut stores the articles with store/bleve Put in batches and returns
+// articles per second.
+func StorePut(ctx context.Context, st store.Store, arts []article.Article, batch int) (float64, error) {
+	start := time.Now()
+	for i := 0; i < len(arts); i += batch {
+		if err := st.Put(ctx, arts[i:min(i+batch, len(arts))]); err != nil {
+			return 0, err
+		}
+	}
+	return float64(len(arts)) / time.Since(start).Seconds(), nil
+}
+
+// Index measures articles per second into Bleve three ways over the same
+// articles: through JetStream and the indexer into store/bleve (end to
+// end), store/bleve Put alone, and bare Bleve batches with the same mapping
+// and documents.
+func Index(ctx context.Context, cfg IndexConfig) (IndexResult, error) {
+	if cfg.Articles <= 0 {
+		cfg.Articles = 5000
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = indexer.DefaultBatchSize
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = 4
+	}
+	log := cfg.Log
+	if log == nil {
+		log = zap.NewNop()
+	}
+	res := IndexResult{Articles: cfg.Articles, Batch: cfg.Batch}
+	arts, err := CorpusArticles(cfg.Seed, cfg.Articles)
+	if err != nil {
+		return res, err
+	}
+	dir, err := os.MkdirTemp("", "nwbench-index-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+
+	m, err := StoreMapping()
+	if err != nil {
+		return res, fmt.Errorf("store mapping: %w", err)
+	}
+	if res.BarePerSec, err = BareIndex(filepath.Join(dir, "bare.bleve"), m, arts, cfg.Batch); err != nil {
+		return res, fmt.Errorf("bare bleve: %w", err)
+	}
+
+	st, err := sbleve.Open(filepath.Join(dir, "put"), sbleve.Options{}, log)
+	if err != nil {
+		return res, err
+	}
+	res.StorePutPerSec, err = StorePut(ctx, st, arts, cfg.Batch)
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return res, fmt.Errorf("store put: %w", err)
+	}
+
+	rate, batches, err := IndexEndToEnd(ctx, filepath.Join(dir, "e2e"), arts, log)
+	res.EndToEndPerSec, res.IndexerBatches = rate, batches
+	if err != nil {
+		return res, fmt.Errorf("end to end: %w", err)
+	}
+	return res, nil
+}
+
+// IndexEndToEnd publishes the articles to JetStream (untimed), then runs the
+// indexer into a new store/bleve under dir and returns articles per second
+// from the indexer's start to its last ack, and the batches it wrote.
+func IndexEndToEnd(ctx context.Context, dir string, arts []article.Article, log *zap.Logger) (float64, uint64, error) {
+	emb, err := bus.StartEmbedded(ctx, bus.EmbeddedConfig{DataDir: dir, Port: -1}, log)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer emb.Shutdown()
+	conn, err := emb.Connect(ctx, log)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer conn.Close()
+	if err := conn.EnsureStreams(ctx); err != nil {
+		return 0, 0, err
+	}
+	if _, err := PublishAsync(ctx, conn, arts, 1000); err != nil {
+		return 0, 0, err
+	}
+	st, err := sbleve.Open(filepath.Join(dir, "index"), sbleve.Options{}, log)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer st.Close()
+	ix, err := indexer.New(indexer.Config{}, conn, st, log)
+	if err != nil {
+		return 0, 0, err
+	}
+	rctx, cancel := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	start := time.Now()
+	go func() { done <- ix.Run(rctx) }()
+	want := uint64(len(arts))
+	var elapsed time.Duration
+	for {
+		s := ix.Stats()
+		if s.Indexed >= want {
+			elapsed = time.Since(start)
+			break
+		}
+		if s.DeadLettered > 0 {
+			cancel()
+			<-done
+			return 0, 0, fmt.Errorf("indexer dead-lettered %d messages", s.DeadLettered)
+		}
+		select {
+		case err := <-done:
+			cancel()
+			return 0, 0, fmt.Errorf("indexer stopped early: %v", err)
+		case <-ctx.Done():
+			cancel()
+			<-done
+			return 0, 0, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		return 0, 0, err
+	}
+	r, err := st.Search(ctx, store.Query{})
+	if err != nil {
+		return 0, 0, err
+	}
+	if r.Total != int64(len(arts)) {
+		return 0, 0, fmt.Errorf("store holds %d articles, want %d", r.Total, len(arts))
+	}
+	return float64(len(arts)) / elapsed.Seconds(), ix.Stats().Batches, nil
+}
+
+// IndexFigures turns an IndexResult into table rows.
+func IndexFigures(r IndexResult) []Figure {
+	e := Compare("NATS->indexer->Bleve", "articles/s", HigherIsBetter, r.EndToEndPerSec,
+		"bare Bleve batches, same docs+mapping", r.BarePerSec)
+	e.Note = fmt.Sprintf("%d articles; indexer batches of %d from the JetStream file store", r.Articles, indexer.DefaultBatchSize)
+	p := Compare("store/bleve Put", "articles/s", HigherIsBetter, r.StorePutPerSec,
+		"bare Bleve batches, same docs+mapping", r.BarePerSec)
+	p.Note = fmt.Sprintf("%d articles in batches of %d; the store also reads stored versions before writing", r.Articles, r.Batch)
+	return []Figure{e, p}
+}

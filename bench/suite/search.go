@@ -1,0 +1,378 @@
+package suite
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	bv "github.com/blevesearch/bleve/v2"
+	bq "github.com/blevesearch/bleve/v2/search/query"
+	"go.uber.org/zap"
+
+	"github.com/newswatch/newswatch/article"
+	"github.com/newswatch/newswatch/bus"
+	"github.com/newswatch/newswatch/store"
+	sbleve "github.com/newswatch/newswatch/store/bleve"
+)
+
+// SearchSize is the page size of every query in the mix.
+const SearchSize = 20
+
+// SearchQuery is one query of the fixed mix: the store query and the same
+// intent written by hand against bare Bleve.
+type SearchQuery struct {
+	Name  string
+	Kind  string // term, phrase, boolean, filter, newest, prefix, field
+	Query store.Query
+	// Bare is the hand-written Bleve request: a disjunction over title,
+	// lead and body (and the stemmed and unaccented text_* fields for
+	// single words, as the store does),
+	// the same filters and sort, SearchSize hits with _source loaded, no
+	// highlighting.
+	Bare func() *bv.SearchRequest
+}
+
+func bareWord(w string) bq.Query {
+	var qs []bq.Query
+	for _, f := range []string{"title", "lead", "body", "text_ru", "text_en", "text_az", "text_plain"} {
+		m := bv.NewMatchQuery(w)
+		m.SetField(f)
+		qs = append(qs, m)
+	}
+	return bv.NewDisjunctionQuery(qs...)
+}
+
+func barePhrase(p string) bq.Query {
+	var qs []bq.Query
+	for _, f := range []string{"title", "lead", "body"} {
+		m := bv.NewMatchPhraseQuery(p)
+		m.SetField(f)
+		qs = append(qs, m)
+	}
+	return bv.NewDisjunctionQuery(qs...)
+}
+
+func barePrefix(p string) bq.Query {
+	var qs []bq.Query
+	for _, f := range []string{"title", "lead", "body"} {
+		m := bv.NewPrefixQuery(p)
+		m.SetField(f)
+		qs = append(qs, m)
+	}
+	return bv.NewDisjunctionQuery(qs...)
+}
+
+func bareKeyword(field, v string) bq.Query {
+	m := bv.NewMatchQuery(v)
+	m.SetField(field)
+	return m
+}
+
+func bareAnd(qs ...bq.Query) bq.Query { return bv.NewConjunctionQuery(qs...) }
+func bareOr(qs ...bq.Query) bq.Query  { return bv.NewDisjunctionQuery(qs...) }
+func bareNot(must bq.Query, not ...bq.Query) bq.Query {
+	return bq.NewBooleanQuery([]bq.Query{must}, nil, not)
+}
+
+func bareRequest(q bq.Query, newest bool) func() *bv.SearchRequest {
+	return func() *bv.SearchRequest {
+		r := bv.NewSearchRequestOptions(q, SearchSize, 0, false)
+		if newest {
+			r.SortBy([]string{"-sort_date", "_id"})
+		} else {
+			r.SortBy([]string{"-_score", "-sort_date", "_id"})
+		}
+		r.Fields = []string{"_source"}
+		return r
+	}
+}
+
+// QueryMix returns the fixed query mix: terms, phrases, booleans, filters,
+// newest-first sorting, a prefix and a fielded query, in Azerbaijani,
+// Russian and English, over a corpus made by Corpus(seed, ...). Two
+// phrases are leads of particular corpus articles (one hit each); sample
+// holds a few corpus articles to take them from.
+func QueryMix(sample []article.Article) []SearchQuery {
+	var leadAZ, leadRU, section string
+	for _, a := range sample {
+		switch {
+		case a.Language == "az" && leadAZ == "":
+			leadAZ = a.Lead
+		case a.Language == "ru" && leadRU == "":
+			leadRU = a.Lead
+		}
+		if a.Language == "en" && section == "" {
+			section = a.Section
+		}
+	}
+	clean := strings.NewReplacer(`"`, " ", `\`, " ").Replace
+	leadAZ, leadRU = clean(leadAZ), clean(leadRU)
+	month := CorpusEnd.Add(-30 * 24 * time.Hour)
+	end := CorpusEnd.Add(time.Minute)
+	q := func(text string) store.Query { return store.Query{Text: text, Size: SearchSize} }
+	mix := []SearchQuery{
+		{Name: "en term", Kind: "term", Query: q("budget"), Bare: bareRequest(bareWord("budget"), false)},
+		{Name: "az term", Kind: "term", Query: q("enerji"), Bare: bareRequest(bareWord("enerji"), false)},
+		{Name: "ru term, stemmed", Kind: "term", Query: q("бюджет"), Bare: bareRequest(bareWord("бюджет"), false)},
+		{Name: "en rare term", Kind: "term", Query: q("Shamakhi"), Bare: bareRequest(bareWord("Shamakhi"), false)},
+		{Name: "en phrase", Kind: "phrase", Query: q(`"energy corridor"`), Bare: bareRequest(barePhrase("energy corridor"), false)},
+		{Name: "az phrase", Kind: "phrase", Query: q(`"yeni enerji dəhlizi"`), Bare: bareRequest(barePhrase("yeni enerji dəhlizi"), false)},
+		{Name: "ru phrase", Kind: "phrase", Query: q(`"проект бюджета"`), Bare: bareRequest(barePhrase("проект бюджета"), false)},
+		{Name: "az lead phrase (1 hit)", Kind: "phrase", Query: q(`"` + leadAZ + `"`), Bare: bareRequest(barePhrase(leadAZ), false)},
+		{Name: "ru lead phrase (1 hit)", Kind: "phrase", Query: q(`"` + leadRU + `"`), Bare: bareRequest(barePhrase(leadRU), false)},
+		{Name: "en boolean", Kind: "boolean", Query: q("budget AND (Caspian OR Karabakh) -tourism"),
+			Bare: bareRequest(bareNot(bareAnd(bareWord("budget"), bareOr(bareWord("Caspian"), bareWord("Karabakh"))), bareWord("tourism")), false)},
+		{Name: "az OR", Kind: "boolean", Query: q("enerji OR nəqliyyat"), Bare: bareRequest(bareOr(bareWord("enerji"), bareWord("nəqliyyat")), false)},
+		{Name: "ru AND NOT", Kind: "boolean", Query: q("Баку AND NOT туризма"), Bare: bareRequest(bareNot(bareWord("Баку"), bareWord("туризма")), false)},
+		{Name: "3-language boolean", Kind: "boolean", Query: q("(Bakı OR Baku OR Баку) AND (büdcə OR budget OR бюджета)"),
+			Bare: bareRequest(bareAnd(bareOr(bareWord("Bakı"), bareWord("Baku"), bareWord("Баку")), bareOr(bareWord("büdcə"), bareWord("budget"), bareWord("бюджета"))), false)},
+		{Name: "az term, lang filter", Kind: "filter", Query: store.Query{Text: "Bakı", Langs: []string{"az"}, Size: SearchSize},
+			Bare: bareRequest(bareAnd(bareWord("Bakı"), bareKeyword("lang", "az")), false)},
+		{Name: "en term, outlet filter", Kind: "filter", Query: store.Query{Text: "budget", Outlets: []string{"caliber"}, Size: SearchSize},
+			Bare: bareRequest(bareAnd(bareWord("budget"), bareKeyword("outlet", "caliber")), false)},
+		{Name: "ru term, last 30 days", Kind: "filter", Query: store.Query{Text: "Карабаха", From: &month, To: &end, Size: SearchSize},
+			Bare: bareRequest(bareAnd(bareWord("Карабаха"), bv.NewDateRangeInclusiveQuery(month, end, ptr(true), ptr(false))), false)},
+		{Name: "section+lang filter only", Kind: "filter", Query: store.Query{Sections: []string{section}, Langs: []string{"en"}, Size: SearchSize},
+			Bare: bareRequest(bareAnd(bv.NewMatchAllQuery(), bareKeyword("section", section), bareKeyword("lang", "en")), false)},
+		{Name: "everything, newest", Kind: "newest", Query: store.Query{Sort: store.SortNewest, Size: SearchSize},
+			Bare: bareRequest(bv.NewMatchAllQuery(), true)},
+		{Name: "en term, newest", Kind: "newest", Query: store.Query{Text: "energy", Sort: store.SortNewest, Size: SearchSize},
+			Bare: bareRequest(bareWord("energy"), true)},
+		{Name: "ru term+lang, newest", Kind: "newest", Query: store.Query{Text: "Карабаха", Langs: []string{"ru"}, Sort: store.SortNewest, Size: SearchSize},
+			Bare: bareRequest(bareAnd(bareWord("Карабаха"), bareKeyword("lang", "ru")), true)},
+		{Name: "prefix", Kind: "prefix", Query: q("invest*"), Bare: bareRequest(barePrefix("invest"), false)},
+		{Name: "title field", Kind: "field", Query: q("title:Azerbaijan"), Bare: bareRequest(bareKeyword("title", "Azerbaijan"), false)},
+	}
+	return mix
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// SearchConfig sizes the search benchmark.
+type SearchConfig struct {
+	// Articles in the index. Default 100000.
+	Articles int
+	// Rounds over the query mix, after one warm-up round. Default 10.
+	Rounds int
+	// Batch is the store.Put batch size of the load. Default 1000.
+	Batch int
+	// Seed of the corpus. Default 5.
+	Seed int64
+	// Dir, when set, keeps the index there instead of a temporary
+	// directory removed at the end.
+	Dir string
+	Log *zap.Logger
+}
+
+// Latency summarises query times in milliseconds.
+type Latency struct {
+	Samples int     `json:"samples"`
+	P50     float64 `json:"p50_ms"`
+	P95     float64 `json:"p95_ms"`
+	P99     float64 `json:"p99_ms"`
+	Mean    float64 `json:"mean_ms"`
+	Max     float64 `json:"max_ms"`
+}
+
+// Summarize computes percentiles (nearest rank) of durations.
+func Summarize(ds []time.Duration) Latency {
+	if len(ds) == 0 {
+		return Latency{}
+	}
+	ms := make([]float64, len(ds))
+	var sum float64
+	for i, d := range ds {
+		ms[i] = float64(d.Nanoseconds()) / 1e6
+		sum += ms[i]
+	}
+	sort.Float64s(ms)
+	rank := func(p float64) float64 {
+		k := int(float64(len(ms))*p+0.999999) - 1
+		return ms[min(max(k, 0), len(ms)-1)]
+	}
+	return Latency{Samples: len(ms), P50: rank(0.50), P95: rank(0.95), P99: rank(0.99), Mean: sum / float64(len(ms)), Max: ms[len(ms)-1]}
+}
+
+// QueryStat is one query of the mix on both sides.
+type QueryStat struct {
+	Name         string  `json:"name"`
+	Kind         string  `json:"kind"`
+	Total        int64   `json:"total"`
+	BareTotal    uint64  `json:"bare_total"`
+	MedianMs     float64 `json:"median_ms"`
+	BareMedianMs float64 `json:"bare_median_ms"`
+}
+
+// SearchResult holds the search benchmark's measurements.
+type SearchResult struct {
+	Articles     int         `json:"articles"`
+	LoadSeconds  float64     `json:"load_seconds"`
+	LoadPerSec   float64     `json:"load_per_sec"`
+	IndexBytes   int64       `json:"index_bytes"`
+	JSONBytes    int64       `json:"json_bytes"` // the articles as JSON Article v1
+	Queries      int         `json:"queries"`
+	Rounds       int         `json:"rounds"`
+	Store        Latency     `json:"store"`
+	Bare         Latency     `json:"bare"`
+	PerQuery     []QueryStat `json:"per_query"`
+	PeakRSSKB    int64       `json:"peak_rss_kb"`
+	HighlightsOn bool        `json:"highlights_on"`
+}
+
+// Search loads Articles synthetic articles into store/bleve with Put,
+// measures the index on disk, then runs the query mix Rounds times through
+// store.Search (highlights on, as the API serves it) and through bare Bleve
+// on the same index files, and reports latency percentiles of both and
+// the process's peak RSS.
+func Search(ctx context.Context, cfg SearchConfig) (SearchResult, error) {
+	if cfg.Articles <= 0 {
+		cfg.Articles = 100000
+	}
+	if cfg.Rounds <= 0 {
+		cfg.Rounds = 10
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 1000
+	}
+	if cfg.Seed == 0 {
+		cfg.Seed = 5
+	}
+	log := cfg.Log
+	if log == nil {
+		log = zap.NewNop()
+	}
+	res := SearchResult{Articles: cfg.Articles, Rounds: cfg.Rounds, HighlightsOn: true}
+	dir := cfg.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "nwbench-search-")
+		if err != nil {
+			return res, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	}
+	st, err := sbleve.Open(dir, sbleve.Options{}, log)
+	if err != nil {
+		return res, err
+	}
+	var sample []article.Article
+	start := time.Now()
+	err = Corpus(cfg.Seed, cfg.Articles, cfg.Batch, func(b []article.Article) error {
+		if sample == nil {
+			sample = slices.Clone(b[:min(len(b), 50)])
+		}
+		for i := range b {
+			body, err := bus.Encode(&b[i])
+			if err != nil {
+				return err
+			}
+			res.JSONBytes += int64(len(body))
+		}
+		return st.Put(ctx, b)
+	})
+	res.LoadSeconds = time.Since(start).Seconds()
+	res.LoadPerSec = float64(cfg.Articles) / res.LoadSeconds
+	if err != nil {
+		st.Close()
+		return res, fmt.Errorf("load: %w", err)
+	}
+	all, err := st.Search(ctx, store.Query{})
+	if err != nil {
+		st.Close()
+		return res, err
+	}
+	if all.Total != int64(cfg.Articles) {
+		st.Close()
+		return res, fmt.Errorf("index holds %d articles, want %d", all.Total, cfg.Articles)
+	}
+
+	mix := QueryMix(sample)
+	res.Queries = len(mix)
+	stats := make([]QueryStat, len(mix))
+	perQuery := make([][]time.Duration, len(mix))
+	var samples []time.Duration
+	for round := 0; round <= cfg.Rounds; round++ {
+		for i, q := range mix {
+			t := time.Now()
+			r, err := st.Search(ctx, q.Query)
+			d := time.Since(t)
+			if err != nil {
+				st.Close()
+				return res, fmt.Errorf("query %q: %w", q.Name, err)
+			}
+			stats[i] = QueryStat{Name: q.Name, Kind: q.Kind, Total: r.Total}
+			if round > 0 { // round 0 warms up
+				samples = append(samples, d)
+				perQuery[i] = append(perQuery[i], d)
+			}
+		}
+	}
+	res.Store = Summarize(samples)
+	for i := range stats {
+		stats[i].MedianMs = Summarize(perQuery[i]).P50
+	}
+	if err := st.Close(); err != nil {
+		return res, err
+	}
+	if res.IndexBytes, err = DirSize(dir); err != nil {
+		return res, err
+	}
+
+	idx, err := bv.Open(filepath.Join(dir, sbleve.IndexDirName))
+	if err != nil {
+		return res, fmt.Errorf("open bare: %w", err)
+	}
+	defer idx.Close()
+	samples = samples[:0]
+	for i := range perQuery {
+		perQuery[i] = perQuery[i][:0]
+	}
+	for round := 0; round <= cfg.Rounds; round++ {
+		for i, q := range mix {
+			req := q.Bare()
+			t := time.Now()
+			r, err := idx.SearchInContext(ctx, req)
+			d := time.Since(t)
+			if err != nil {
+				return res, fmt.Errorf("bare query %q: %w", q.Name, err)
+			}
+			stats[i].BareTotal = r.Total
+			if round > 0 {
+				samples = append(samples, d)
+				perQuery[i] = append(perQuery[i], d)
+			}
+		}
+	}
+	res.Bare = Summarize(samples)
+	for i := range stats {
+		stats[i].BareMedianMs = Summarize(perQuery[i]).P50
+	}
+	res.PerQuery = stats
+	res.PeakRSSKB = PeakRSSKB()
+	return res, nil
+}
+
+// SearchFigures turns a SearchResult into table rows.
+func SearchFigures(r SearchResult) []Figure {
+	n := fmt.Sprintf("%dk articles", r.Articles/1000)
+	peer := "bare Bleve, same index+intent"
+	note := fmt.Sprintf("%d queries x %d rounds (az/ru/en terms, phrases, booleans, filters, newest, prefix), %d hits with highlights; peer: hand-written Bleve queries, no highlights",
+		r.Queries, r.Rounds, SearchSize)
+	p50 := Compare("search p50 @ "+n, "ms", LowerIsBetter, r.Store.P50, peer, r.Bare.P50)
+	p50.Note = note
+	p95 := Compare("search p95 @ "+n, "ms", LowerIsBetter, r.Store.P95, peer, r.Bare.P95)
+	p99 := Compare("search p99 @ "+n, "ms", LowerIsBetter, r.Store.P99, peer, r.Bare.P99)
+	size := Compare("index size on disk", "MiB", LowerIsBetter, float64(r.IndexBytes)/(1<<20),
+		"the articles as JSON", float64(r.JSONBytes)/(1<<20))
+	size.Note = "Bleve index directory after Close vs the JSON Article v1 bytes it holds"
+	load := Single("load with store Put", "articles/s", HigherIsBetter, r.LoadPerSec,
+		fmt.Sprintf("building the %s index, batches of 1000", n))
+	rss := Single("peak RSS, search process", "MiB", LowerIsBetter, float64(r.PeakRSSKB)/1024,
+		"getrusage maxrss of the process that generated, loaded and queried the index")
+	return []Figure{p50, p95, p99, size, load, rss}
+}
