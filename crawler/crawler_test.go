@@ -631,3 +631,27 @@ func TestProgress(t *testing.T) {
 		}
 	}
 }
+
+// An unreachable outlet costs one robots.txt attempt series per pass, not
+// one per URL, and is reported.
+func TestUnreachableOutlet(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	base := srv.URL
+	srv.Close()
+	fetch := DefaultFetch()
+	fetch.Retry.Backoff = 50 * time.Millisecond
+	cfg := &Config{Outlets: []OutletConfig{{ID: "down", BaseURL: base, Fetch: fetch, RobotsSitemaps: true,
+		Feeds: []string{base + "/rss", base + "/atom"}, Sitemaps: []string{base + "/sitemap.xml"}, Listings: []string{base + "/", base + "/news"}}}}
+	start := time.Now()
+	st, err := newTestCrawler(t, cfg, newMemSink()).Crawl(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 3 retries at 50, 100, 200ms (+jitter) once, then immediate failures.
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("unreachable outlet took %v", d)
+	}
+	if st.Requests != 4 || st.Errors["robots_unavailable"] != 1 || st.Errors["request"] != 6 {
+		t.Errorf("requests %d, errors %v", st.Requests, st.Errors)
+	}
+}

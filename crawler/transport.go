@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -41,6 +42,9 @@ type transport struct {
 	requests *atomic.Int64
 	// robotsFailed is called when robots.txt stays unavailable (may be nil).
 	robotsFailed func(u *url.URL, status string)
+
+	mu        sync.Mutex
+	robotsErr map[string]error // host -> why its robots.txt could not be fetched
 }
 
 // RoundTrip implements http.RoundTripper. robots.txt is retried here on
@@ -53,8 +57,27 @@ func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.URL.Path != "/robots.txt" || req.Method != http.MethodGet {
 		return t.roundTrip(req)
 	}
+	// colly does not remember a failed robots.txt fetch and would try
+	// again, retries and all, for every URL of an unreachable host.
+	t.mu.Lock()
+	if err := t.robotsErr[req.URL.Host]; err != nil {
+		t.mu.Unlock()
+		return nil, err
+	}
+	t.mu.Unlock()
 	for attempt := 0; ; attempt++ {
 		resp, err := t.roundTrip(req)
+		if err != nil && (attempt >= t.retry.MaxRetries || errors.Is(err, ErrBodyTooLarge)) && t.ctx.Err() == nil {
+			t.mu.Lock()
+			if t.robotsErr == nil {
+				t.robotsErr = map[string]error{}
+			}
+			t.robotsErr[req.URL.Host] = fmt.Errorf("robots.txt unreachable: %w", err)
+			t.mu.Unlock()
+			if t.robotsFailed != nil {
+				t.robotsFailed(req.URL, err.Error())
+			}
+		}
 		transient := (err != nil && !errors.Is(err, ErrBodyTooLarge)) ||
 			(resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500))
 		if !transient || attempt >= t.retry.MaxRetries || t.ctx.Err() != nil || req.Context().Err() != nil {
