@@ -226,3 +226,44 @@ func FuzzParseConfig(f *testing.F) {
 		}
 	})
 }
+
+func TestConfigMergeKeys(t *testing.T) {
+	cfg, err := ParseConfig([]byte(`
+x-polite: &polite
+  rate: {delay: 3s, parallelism: 1}
+outlets:
+  - <<: *polite
+    id: a
+    base_url: https://a.example/
+    feeds: [https://a.example/rss]
+`), "merge.yaml")
+	if err == nil || !strings.Contains(err.Error(), `unknown field "x-polite"`) {
+		t.Fatalf("top-level anchors outside defaults must be reported: %v", err)
+	}
+	cfg, err = ParseConfig([]byte(`
+defaults:
+  limits: &lim {max_articles: 7}
+outlets:
+  - id: a
+    base_url: https://a.example/
+    feeds: [https://a.example/rss]
+    <<: {rate: {delay: 3s, parallelism: 1}}
+    limits: *lim
+`), "merge.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := cfg.Outlets[0]; o.Rate.Delay != 3*time.Second || o.Rate.Parallelism != 1 || o.Limits.MaxArticles != 7 {
+		t.Errorf("merge keys and aliases not applied: %+v", o.Fetch)
+	}
+	_, err = ParseConfig([]byte(`
+outlets:
+  - id: a
+    base_url: https://a.example/
+    feeds: [https://a.example/rss]
+    <<: {rate: {delai: 3s}}
+`), "merge.yaml")
+	if err == nil || !strings.Contains(err.Error(), `unknown field "delai"`) {
+		t.Fatalf("unknown field inside a merged mapping: %v", err)
+	}
+}

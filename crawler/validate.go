@@ -278,6 +278,14 @@ func checkHost(h string) error {
 // unknownKeys reports mapping keys of n that match no yaml field of t,
 // recursing into nested structs.
 func unknownKeys(file string, n *yaml.Node, t reflect.Type) []Problem {
+	budget := 100000 // mappings visited; bounds alias and merge-key bombs
+	return unknownKeysIn(file, n, t, &budget)
+}
+
+func unknownKeysIn(file string, n *yaml.Node, t reflect.Type, budget *int) []Problem {
+	if *budget--; *budget < 0 {
+		return nil
+	}
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -311,14 +319,33 @@ func unknownKeys(file string, n *yaml.Node, t reflect.Type) []Problem {
 	var ps []Problem
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
+		if k.Tag == "!!merge" || k.Value == "<<" {
+			// A YAML merge key: check the merged mapping(s) like our own.
+			merged := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				merged = v.Content
+			}
+			for _, m := range merged {
+				if m.Kind == yaml.AliasNode {
+					m = m.Alias
+				}
+				if m != nil && m.Kind == yaml.MappingNode {
+					ps = append(ps, unknownKeysIn(file, m, t, budget)...)
+				}
+			}
+			continue
+		}
 		ft, ok := fields[k.Value]
 		if !ok {
 			ps = append(ps, Problem{File: file, Line: k.Line, Column: k.Column,
 				Message: fmt.Sprintf("unknown field %q", k.Value)})
 			continue
 		}
+		if v.Kind == yaml.AliasNode && v.Alias != nil {
+			v = v.Alias
+		}
 		if ft != reflect.TypeOf(ByteSize(0)) {
-			ps = append(ps, unknownKeys(file, v, ft)...)
+			ps = append(ps, unknownKeysIn(file, v, ft, budget)...)
 		}
 	}
 	return ps
