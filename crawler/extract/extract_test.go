@@ -252,3 +252,40 @@ func TestArticleBodyFromJSONLD(t *testing.T) {
 		t.Errorf("body = %q\nwant %q", a.Body, want)
 	}
 }
+
+// One Extractor serves many goroutines (the crawler shares it).
+func TestConcurrentExtract(t *testing.T) {
+	ex := New()
+	body, err := os.ReadFile("testdata/golden/caliber_analytics_en.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	baku, _ := time.LoadLocation("Asia/Baku")
+	in := Input{URL: "https://caliber.az/en/post/x", Body: body, Outlet: "caliber", Location: baku,
+		FetchedAt: time.Date(2025, 2, 22, 0, 0, 0, 0, time.UTC), Overrides: &Overrides{Remove: []string{".post__more"}}}
+	first, err := ex.Extract(context.Background(), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 5 {
+				a, err := ex.Extract(context.Background(), in)
+				if err == nil && a.ContentHash != first.ContentHash {
+					err = errors.New("different result under concurrency")
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
