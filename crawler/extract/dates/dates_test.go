@@ -305,6 +305,25 @@ func TestFindNilDocParts(t *testing.T) {
 	}
 }
 
+func TestFindNilDoc(t *testing.T) {
+	r := Find(nil, Options{URL: "https://x.az/2025/02/21/a", Location: baku, Now: now})
+	if r.Published == nil || r.Source != "url" {
+		t.Fatalf("got %+v", r)
+	}
+}
+
+// TestFindBoundedTime checks that hostile pages stay cheap: many digit-laden
+// segments keep the go-dateparser fallback in fast mode.
+func TestFindBoundedTime(t *testing.T) {
+	s := "<html><body><h1>x</h1>" + strings.Repeat("<div class='c'><p>Lorem ipsum dolor sit amet 12 34 consectetur.</p></div>", 20000) + "</body></html>"
+	d := doc(t, s)
+	start := time.Now()
+	Find(d, Options{Now: now})
+	if el := time.Since(start); el > 20*time.Second {
+		t.Fatalf("Find took %v on a %d-byte page", el, len(s))
+	}
+}
+
 func FuzzParseText(f *testing.F) {
 	for _, s := range []string{
 		"21 fevral 2025 18:17", "21.02.2025 | 18:17", "21 февраля 2025, 18:17", "Feb 21, 2025",

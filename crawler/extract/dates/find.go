@@ -47,7 +47,8 @@ type Result struct {
 	Source              string
 }
 
-// Find returns the publication and modification dates of the page doc.
+// Find returns the publication and modification dates of the page doc. A
+// nil doc (html.Parse failed) leaves only the URL as a source.
 func Find(doc *html.Node, opt Options) Result {
 	if opt.Location == nil {
 		opt.Location = time.UTC
@@ -91,6 +92,7 @@ type finder struct {
 	seen       []parsed     // every absolute timestamp parsed, as zone evidence
 	pub, mod   []sourced    // best structured candidate per source
 	texts      []*html.Node // short visible text nodes, in document order
+	dpSegments int          // text segments go-htmldate's extensive search would hand to go-dateparser
 	order      map[*html.Node]int
 	n          int
 	inArticle  map[*html.Node]bool
@@ -138,6 +140,9 @@ func (f *finder) walk(n *html.Node) {
 				f.inArticle[n] = inArt
 			}
 		}
+		if n.Type == html.TextNode && dateParserSegment(n.Data) {
+			f.dpSegments++
+		}
 		if n.Type == html.TextNode && !skip && len(f.texts) < maxTextNodes {
 			if t := strings.TrimSpace(n.Data); t != "" && len(t) <= 300 {
 				f.texts = append(f.texts, n)
@@ -147,7 +152,9 @@ func (f *finder) walk(n *html.Node) {
 			rec(c, inArt, skip)
 		}
 	}
-	rec(n, false, false)
+	if n != nil {
+		rec(n, false, false)
+	}
 }
 
 var reDateClass = regexp.MustCompile(`(?i)(^|[\s_-])(date|datum|fecha|data|time|timestamp|published|publish|pubdate|posted|post-?date|entry-date|dateline|byline|article-info|meta-date|news-date|created|datetime|meta|tarix|zaman|vaxt|дата)`)
@@ -821,6 +828,29 @@ func couldBeRelative(s string) bool {
 
 var reYear = regexp.MustCompile(`(?:19|20)\d\d`)
 
+// maxDateParserSegments bounds the go-dateparser calls of the fallback.
+const maxDateParserSegments = 40
+
+// dateParserSegment mirrors go-htmldate's filter for text handed to
+// go-dateparser in extensive mode: 7 to 51 characters with 4 to 18 digits.
+func dateParserSegment(s string) bool {
+	if len(s) < 7 {
+		return false
+	}
+	s = strings.Join(strings.Fields(s), " ")
+	n := utf8.RuneCountInString(s)
+	if n <= 6 || n >= 52 {
+		return false
+	}
+	d := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] >= '0' && s[i] <= '9' {
+			d++
+		}
+	}
+	return d >= 4 && d <= 18
+}
+
 // htmldate is the last resort: go-htmldate's extensive search (original
 // publication date) over the whole page, for layouts our rules miss.
 func (f *finder) htmldate() *time.Time {
@@ -830,8 +860,13 @@ func (f *finder) htmldate() *time.Time {
 	r, err := htmldate.FromDocument(f.doc, htmldate.Options{
 		URL:             f.opt.URL,
 		UseOriginalDate: true,
-		MinDate:         MinDate,
-		MaxDate:         f.opt.Now.Add(FutureSlack),
+		// The extensive search runs go-dateparser (milliseconds per call) on
+		// every short text segment with 4-18 digits; pages with many such
+		// segments (tables, price lists, hostile input) get the fast search
+		// only, which keeps the worst case bounded.
+		SkipExtensiveSearch: f.dpSegments > maxDateParserSegments,
+		MinDate:             MinDate,
+		MaxDate:             f.opt.Now.Add(FutureSlack),
 	})
 	if err != nil || r.IsZero() {
 		return nil
