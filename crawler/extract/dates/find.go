@@ -92,6 +92,7 @@ type finder struct {
 	seen       []parsed     // every absolute timestamp parsed, as zone evidence
 	pub, mod   []sourced    // best structured candidate per source
 	texts      []*html.Node // short visible text nodes, in document order
+	parsedJSON []jsonDoc    // f.jsonld parsed once
 	dpSegments int          // text segments go-htmldate's extensive search would hand to go-dateparser
 	order      map[*html.Node]int
 	n          int
@@ -378,22 +379,47 @@ var articleTypes = map[string]int{
 	"event": 3, "product": 3, "organization": 3, "person": 3, "website": 3,
 }
 
+// jsonKeyRe finds a key's first string value in JSON-LD that does not parse.
+var jsonKeyRe = map[string]*regexp.Regexp{
+	"datePublished": regexp.MustCompile(`"datePublished"\s*:\s*"([^"]{6,60})"`),
+	"dateModified":  regexp.MustCompile(`"dateModified"\s*:\s*"([^"]{6,60})"`),
+}
+
+// jsonDoc is one JSON-LD script: its parsed value, or its raw text when it
+// does not parse.
+type jsonDoc struct {
+	v   any
+	raw string
+}
+
+func (f *finder) jsonDocs() []jsonDoc {
+	if f.parsedJSON == nil {
+		f.parsedJSON = make([]jsonDoc, 0, len(f.jsonld))
+		for _, s := range f.jsonld {
+			raw := strings.TrimSpace(text(s))
+			var d jsonDoc
+			if err := json.Unmarshal([]byte(raw), &d.v); err != nil {
+				d.v, d.raw = nil, raw
+			}
+			f.parsedJSON = append(f.parsedJSON, d)
+		}
+	}
+	return f.parsedJSON
+}
+
 func (f *finder) jsonLD(key string) []cand {
 	var out []cand
-	for i, s := range f.jsonld {
-		raw := text(s)
-		var v any
-		if err := json.Unmarshal([]byte(strings.TrimSpace(raw)), &v); err != nil {
+	for i, d := range f.jsonDocs() {
+		if d.v == nil {
 			// Broken JSON-LD is common; fall back to the key's first string value.
-			re := regexp.MustCompile(`"` + key + `"\s*:\s*"([^"]{6,60})"`)
-			if m := re.FindStringSubmatch(raw); m != nil {
+			if m := jsonKeyRe[key].FindStringSubmatch(d.raw); m != nil {
 				if p, ok := f.parse(m[1]); ok {
 					out = append(out, cand{p, 50 + i})
 				}
 			}
 			continue
 		}
-		f.walkJSON(v, key, 0, i, &out)
+		f.walkJSON(d.v, key, 0, i, &out)
 	}
 	return out
 }
