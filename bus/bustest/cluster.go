@@ -62,7 +62,6 @@ func (c *Cluster) Stop(name string) int {
 	c.t.Helper()
 	for i, cfg := range c.configs {
 		if cfg.ServerName == name && c.Servers[i] != nil {
-			c.configs[i].Port = c.Servers[i].Port()
 			c.Servers[i].Shutdown()
 			c.Servers[i] = nil
 			return i
@@ -72,11 +71,15 @@ func (c *Cluster) Stop(name string) int {
 	return -1
 }
 
-// Restart starts stopped member i again on its data directory and client
-// port.
+// Restart starts stopped member i again on its data directory. It gets new
+// random client and route ports (its old ones may have been taken by
+// another process meanwhile): it dials the other members itself, and
+// clients learn its new address from the cluster.
 func (c *Cluster) Restart(i int) {
 	c.t.Helper()
-	c.Servers[i] = RunServer(c.t, c.configs[i])
+	cfg := c.configs[i]
+	cfg.Port, cfg.ClusterPort = -1, -1
+	c.Servers[i] = RunServer(c.t, cfg)
 }
 
 // ConnectCluster connects to every member, waits until clustered
