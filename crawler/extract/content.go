@@ -8,6 +8,7 @@ import (
 	readability "codeberg.org/readeck/go-readability/v2"
 	trafilatura "github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // runTrafilatura runs go-trafilatura (no fallback, no date search: we do
@@ -56,6 +57,9 @@ func startContent(doc *html.Node, pageURL *url.URL) *contentJob {
 	work := cloneNode(doc)
 	elements, letters := preClean(work)
 	rwork := cloneNode(work)
+	// go-trafilatura also reads metadata and guesses the language from the
+	// <head>; we do both ourselves, so it gets the page without it.
+	dropHead(work)
 	j := &contentJob{traf: make(chan []string, 1), read: make(chan []para, 1)}
 	if elements > maxTrafilaturaElements || letters > maxTrafilaturaLetters {
 		j.traf <- nil
@@ -64,6 +68,20 @@ func startContent(doc *html.Node, pageURL *url.URL) *contentJob {
 	}
 	go func() { j.read <- runReadability(rwork, pageURL) }()
 	return j
+}
+
+// dropHead removes the <head> of a parsed page.
+func dropHead(doc *html.Node) {
+	for h := doc.FirstChild; h != nil; h = h.NextSibling {
+		if h.Type == html.ElementNode && h.DataAtom == atom.Html {
+			for c := h.FirstChild; c != nil; c = c.NextSibling {
+				if c.Type == html.ElementNode && c.DataAtom == atom.Head {
+					h.RemoveChild(c)
+					return
+				}
+			}
+		}
+	}
 }
 
 // wait returns the article paragraphs and the links inside them.
