@@ -233,7 +233,13 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 	m.ArticleBody = ld.body
 	m.Views = ld.views
 	if m.Views == nil {
-		m.Views = findViews(doc)
+		// The article's own counter first: teasers in lists have theirs.
+		if art := findFirst(doc, atom.Article, 0); art != nil {
+			m.Views = findViews(art)
+		}
+		if m.Views == nil {
+			m.Views = findViews(doc)
+		}
 	}
 	return m
 }
@@ -963,8 +969,12 @@ func findViews(doc *html.Node) *int64 {
 			return
 		case html.ElementNode:
 			switch n.DataAtom {
-			case atom.Script, atom.Style, atom.Head, atom.Noscript, atom.Template:
+			case atom.Script, atom.Style, atom.Head, atom.Noscript, atom.Template, atom.Nav, atom.Aside:
 				return
+			case atom.Footer: // the site's footer, not an article's
+				if n.Parent != nil && (n.Parent.DataAtom == atom.Body || n.Parent.DataAtom == atom.Html) {
+					return
+				}
 			}
 			cls := attr(n, "class") + " " + attr(n, "id")
 			if viewsClassHint(cls) && matchWords(nameWords(cls), viewsWords, viewsPairs) {
