@@ -289,3 +289,20 @@ func TestConcurrentExtract(t *testing.T) {
 		}
 	}
 }
+
+// The article's counter wins over the counters of teasers listed before it.
+func TestViewsPreferArticle(t *testing.T) {
+	page := `<html><body><div class="top"><div class="item"><a href="/a">Other story</a><span>Views: 12</span></div></div>
+<aside><div class="item"><a href="/b">Popular story</a> <span class="views">99</span></div></aside>
+<article><h1>Headline</h1><p>` + strings.Repeat("Running text of the article itself. ", 20) + `</p>
+<footer class="meta"><span>Baxış sayı:</span> <b>406</b></footer></article>
+<footer>Views: 5</footer></body></html>`
+	doc, err := parseHTML([]byte(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := readMeta(doc, nil)
+	if m.Views == nil || *m.Views != 406 {
+		t.Fatalf("views = %v, want 406", m.Views)
+	}
+}
