@@ -5,8 +5,9 @@
 // other output (also on a page whose reference is null) fp.
 //
 // It runs newswatch's dates.Find (given the page URL, as in production) and,
-// on the same pages in the same run, go-htmldate in fast and extensive mode
-// (given only the HTML, as in the original comparison), and prints
+// on the same pages in the same run, the same extractor without the URL and
+// go-htmldate in fast and extensive mode (given only the HTML, as in the
+// original comparison), and prints
 // precision, recall, F1, accuracy and ms/page for each.
 //
 //	go run ./bench/datebench -dev ../shared/date-bench/dev [-json out.json] [-errors]
@@ -93,6 +94,21 @@ func main() {
 		}},
 	}
 	if !*only {
+		// Ablation: the same extractor given only the HTML, like go-htmldate.
+		tools = append(tools, struct {
+			name string
+			run  func(p page) (string, string)
+		}{"newswatch dates.Find (no URL)", func(p page) (string, string) {
+			doc, err := html.Parse(strings.NewReader(p.html))
+			if err != nil {
+				return "", ""
+			}
+			r := dates.Find(doc, dates.Options{Now: now})
+			if r.Published == nil {
+				return "", ""
+			}
+			return r.Published.Format("2006-01-02"), r.Source
+		}})
 		for _, ext := range []bool{false, true} {
 			name := "go-htmldate fast"
 			if ext {
@@ -140,9 +156,20 @@ func main() {
 	}
 
 	fmt.Printf("published_at on %s: %d pages\n\n", *dev, len(pages))
-	fmt.Printf("%-32s %4s %4s %4s  %-9s %-6s %-8s %-6s %s\n", "Tool", "tp", "fp", "fn", "Precision", "Recall", "Accuracy", "F1", "ms/page")
+	// Time is also given relative to go-htmldate fast, as in the original table.
+	var fast float64
 	for _, s := range scores {
-		fmt.Printf("%-32s %4d %4d %4d  %-9.3f %-6.3f %-8.3f %-6.3f %.2f\n", s.Tool, s.TP, s.FP, s.FN, s.Precision, s.Recall, s.Accuracy, s.F1, s.MsPerPage)
+		if s.Tool == "go-htmldate fast" {
+			fast = s.Seconds
+		}
+	}
+	fmt.Printf("%-32s %4s %4s %4s  %-9s %-6s %-8s %-6s %-8s %s\n", "Tool", "tp", "fp", "fn", "Precision", "Recall", "Accuracy", "F1", "ms/page", "Time")
+	for _, s := range scores {
+		rel := "-"
+		if fast > 0 {
+			rel = fmt.Sprintf("%.2fx", s.Seconds/fast)
+		}
+		fmt.Printf("%-32s %4d %4d %4d  %-9.3f %-6.3f %-8.3f %-6.3f %-8.2f %s\n", s.Tool, s.TP, s.FP, s.FN, s.Precision, s.Recall, s.Accuracy, s.F1, s.MsPerPage, rel)
 	}
 	bySrc := map[string][3]int{}
 	ours := scores[0]
@@ -179,8 +206,8 @@ func main() {
 			out := ours.outputs[p.id]
 			if *showAll || out != p.ref || out == "" {
 				ext := ""
-				if len(scores) == 3 {
-					ext = scores[2].outputs[p.id]
+				if len(scores) > 1 {
+					ext = scores[len(scores)-1].outputs[p.id]
 				}
 				fmt.Printf("%s ref=%-10s got=%-10s src=%-6s htmldate-ext=%-10s %s\n", p.id, p.ref, out, ours.sources[p.id], ext, p.url)
 			}
