@@ -64,9 +64,17 @@ func startContent(doc *html.Node, pageURL *url.URL) *contentJob {
 	if elements > maxTrafilaturaElements || letters > maxTrafilaturaLetters {
 		j.traf <- nil
 	} else {
-		go func() { j.traf <- runTrafilatura(work, pageURL) }()
+		go func() {
+			var out []string
+			defer func() { recover(); j.traf <- out }() // a library panic must not kill the crawler
+			out = runTrafilatura(work, pageURL)
+		}()
 	}
-	go func() { j.read <- runReadability(rwork, pageURL) }()
+	go func() {
+		var out []para
+		defer func() { recover(); j.read <- out }()
+		out = runReadability(rwork, pageURL)
+	}()
 	return j
 }
 
