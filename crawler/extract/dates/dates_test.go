@@ -235,6 +235,12 @@ func TestFind(t *testing.T) {
 			loc:  baku, wantPub: "2025-02-21T18:17:00+04:00", wantSrc: "text",
 		},
 		{
+			name: "logo h1 is not the title",
+			html: `<header><h1><a href="/"><img src="logo.png"></a></h1></header>` + strings.Repeat(`<div class="x"><span>menu</span></div>`, 100) +
+				`<article><h1>Real headline</h1><div class="post-date">21.02.2025 18:17</div><p>Body</p></article>`,
+			loc: baku, wantPub: "2025-02-21T18:17:00+04:00", wantSrc: "text",
+		},
+		{
 			name:    "ru relative visible date",
 			html:    `<h1>Заголовок</h1><span class="date">2 часа назад</span><p>Текст</p>`,
 			loc:     baku,

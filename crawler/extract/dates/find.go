@@ -87,7 +87,7 @@ type finder struct {
 	metas      []*html.Node
 	times      []*html.Node // <time> and elements with itemprop date*
 	h1         *html.Node
-	title      string
+	h1InArt    bool
 	dateLike   []*html.Node // elements whose class/id says "date"
 	seen       []parsed     // every absolute timestamp parsed, as zone evidence
 	pub, mod   []sourced    // best structured candidate per source
@@ -118,13 +118,12 @@ func (f *finder) walk(n *html.Node) {
 				return
 			case atom.Meta:
 				f.metas = append(f.metas, n)
-			case atom.Title:
-				if f.title == "" {
-					f.title = text(n)
-				}
 			case atom.H1:
-				if f.h1 == nil && !skip {
-					f.h1 = n
+				// The article title: the first <h1> with words in it (a
+				// logo wrapped in <h1> has none), one inside <article>
+				// preferred.
+				if !skip && (f.h1 == nil || inArt && !f.h1InArt) && text(n) != "" {
+					f.h1, f.h1InArt = n, inArt
 				}
 			case atom.Article:
 				inArt = true
