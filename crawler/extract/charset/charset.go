@@ -19,6 +19,7 @@ import (
 	"bytes"
 	"errors"
 	"mime"
+	"regexp"
 	"strings"
 	"unicode/utf8"
 
@@ -158,13 +159,19 @@ func looksUTF8(b []byte) bool {
 	return !ascii && utf8.Valid(b)
 }
 
-// Prescan looks for a <meta charset> or <meta http-equiv="Content-Type"
-// content="...; charset=..."> declaration in the first bytes of body and
-// returns its encoding, or nil. A declared UTF-16 means UTF-8, as in the
+// Prescan looks for an <?xml encoding="..."?> declaration, a <meta charset>
+// or a <meta http-equiv="Content-Type" content="...; charset=...">
+// declaration in the first bytes of body and returns its encoding, or nil. A declared UTF-16 means UTF-8, as in the
 // WHATWG prescan.
 func Prescan(body []byte) (encoding.Encoding, string) {
 	if len(body) > prescanLimit {
 		body = body[:prescanLimit]
+	}
+	// An XML declaration (XHTML pages, feeds) names the encoding first.
+	if m := reXMLDecl.FindSubmatch(body); m != nil {
+		if e, name := lookup(string(m[1])); e != nil && !strings.HasPrefix(name, "utf-16") {
+			return e, name
+		}
 	}
 	z := html.NewTokenizer(bytes.NewReader(body))
 	for {
@@ -205,6 +212,8 @@ func Prescan(body []byte) (encoding.Encoding, string) {
 		}
 	}
 }
+
+var reXMLDecl = regexp.MustCompile(`^\s*<\?xml[^>]*\sencoding\s*=\s*["']([A-Za-z0-9._:-]+)["']`)
 
 // charsetFromContent extracts the charset from a meta content attribute such
 // as "text/html; charset=windows-1251".

@@ -48,6 +48,7 @@ func TestDecode(t *testing.T) {
 		{"meta charset windows-1251", "text/html", enc(t, charmap.Windows1251, page(`<meta charset="windows-1251">`, ruText)), "windows-1251", ruText, SourceMeta},
 		{"meta http-equiv koi8-r", "", enc(t, charmap.KOI8R, page(`<meta http-equiv="Content-Type" content="text/html; charset=koi8-r">`, ruText)), "koi8-r", ruText, SourceMeta},
 		{"meta iso-8859-9", "", enc(t, charmap.ISO8859_9, page(`<META HTTP-EQUIV="content-type" CONTENT="text/html;charset=ISO-8859-9">`, trText)), "windows-1254", trText, SourceMeta},
+		{"xml declaration", "", enc(t, charmap.Windows1251, `<?xml version="1.0" encoding="windows-1251"?><html><body><p>`+ruText+`</p></body></html>`), "windows-1251", ruText, SourceMeta},
 		{"detect windows-1251", "", enc(t, charmap.Windows1251, ruPage), "windows-1251", ruText, SourceDetected},
 		{"detect koi8-r", "", enc(t, charmap.KOI8R, ruPage), "koi8-r", ruText, SourceDetected},
 		{"detect iso-8859-9", "", enc(t, charmap.ISO8859_9, page("", trText)), "windows-1254", trText, SourceDetected},
