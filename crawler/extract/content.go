@@ -237,7 +237,8 @@ var shareHosts = []string{
 }
 
 // outboundLinks resolves hrefs against the page URL and keeps http(s) links
-// to other pages, without share endpoints or the page itself, deduplicated.
+// to other pages, without share endpoints, tag pages, home pages or the page
+// itself, deduplicated.
 func outboundLinks(hrefs []string, pageURL *url.URL, limit int) []string {
 	self := ""
 	if pageURL != nil {
@@ -255,8 +256,11 @@ func outboundLinks(hrefs []string, pageURL *url.URL, limit int) []string {
 		if i := strings.IndexByte(abs, '#'); i >= 0 {
 			abs = abs[:i]
 		}
-		if abs == self || seen[abs] {
+		if abs == self || seen[abs] || tagHref.MatchString(abs) {
 			continue
+		}
+		if u, err := url.Parse(abs); err != nil || strings.Trim(u.Path, "/") == "" && u.RawQuery == "" {
+			continue // a home page, not an article
 		}
 		share := false
 		for _, s := range shareHosts {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -304,5 +305,28 @@ func TestViewsPreferArticle(t *testing.T) {
 	m := readMeta(doc, nil)
 	if m.Views == nil || *m.Views != 406 {
 		t.Fatalf("views = %v, want 406", m.Views)
+	}
+}
+
+func TestOutboundLinks(t *testing.T) {
+	page, _ := url.Parse("https://caliber.az/en/post/story#top")
+	got := outboundLinks([]string{
+		"/en/post/other-story", "https://caliber.az/en/post/story", "#comments", "mailto:desk@caliber.az",
+		"https://www.facebook.com/sharer/sharer.php?u=x", "https://caliber.az/tag/caspian", "/", "javascript:void(0)",
+		"https://www.reuters.com/world/asia/some-report-2025-02-21/", "/en/post/other-story#p2",
+	}, page, 10)
+	want := []string{"https://caliber.az/en/post/other-story", "https://www.reuters.com/world/asia/some-report-2025-02-21/"}
+	if !slices.Equal(got, want) {
+		t.Errorf("links = %q, want %q", got, want)
+	}
+}
+
+func TestTruncatedHeadline(t *testing.T) {
+	full := "Baku and the Middle Corridor: why freight is moving south, and what it means for the ports of the Caspian region"
+	page := `<html><head><meta property="og:title" content="` + full + `">
+<script type="application/ld+json">{"@type":"NewsArticle","headline":"Baku and the Middle Corridor: why freight is moving south, and what it means for the ports…"}</script></head><body></body></html>`
+	doc, _ := parseHTML([]byte(page))
+	if m := readMeta(doc, nil); m.Title != full {
+		t.Errorf("title = %q, want the untruncated og:title", m.Title)
 	}
 }

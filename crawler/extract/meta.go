@@ -151,7 +151,12 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 	}
 
 	// Title: JSON-LD headline, og:title, twitter:title, <title>, <h1>.
-	title := firstNonEmpty(ld.headline, first("og:title", "twitter:title", "headline"), titleTag, h1)
+	og := first("og:title", "twitter:title", "headline")
+	headline := ld.headline
+	if truncated(headline, og) || truncated(headline, h1) {
+		headline = "" // a JSON-LD headline cut at 110 characters
+	}
+	title := firstNonEmpty(headline, og, titleTag, h1)
 	m.Title = cleanTitle(title, m.SiteName, pageURL, h1)
 
 	m.Description = firstNonEmpty(ld.description, first("og:description", "description", "twitter:description"))
@@ -242,6 +247,17 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 		}
 	}
 	return m
+}
+
+// truncated reports whether short is a cut-down version of full: it ends
+// with an ellipsis or is a strict prefix of it.
+func truncated(short, full string) bool {
+	short, full = cleanSpace(short), cleanSpace(full)
+	if short == "" || full == "" || len(full) <= len(short) {
+		return false
+	}
+	s := strings.TrimRight(short, ".… ")
+	return strings.HasPrefix(full, s)
 }
 
 // ld is what the JSON-LD of a page says about its article.
