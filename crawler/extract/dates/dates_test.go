@@ -50,6 +50,9 @@ func TestParseText(t *testing.T) {
 		{"en ordinal pm zone", "Feb. 21st, 2025 6:17 PM EST", baku, "2025-02-21T18:17:00-05:00"},
 		{"en 12am", "February 21, 2025 12:05 am", time.UTC, "2025-02-21T00:05:00Z"},
 		{"en rfc1123", "Fri, 21 Feb 2025 18:17:00 +0000", baku, "2025-02-21T18:17:00Z"},
+		{"rfc1123 known abbreviation", "Fri, 21 Feb 2025 18:17:00 MSK", baku, "2025-02-21T18:17:00+03:00"},
+		{"rfc1123 unknown abbreviation is local", "Fri, 21 Feb 2025 18:17:00 XYZ", baku, "2025-02-21T18:17:00+04:00"},
+		{"rfc1123 GMT", "Fri, 21 Feb 2025 14:17:00 GMT", baku, "2025-02-21T14:17:00Z"},
 		{"en us numeric", "02/21/2025", time.UTC, "2025-02-21T00:00:00Z"},
 		// Turkish
 		{"tr", "21 Şubat 2025", baku, "2025-02-21T00:00:00+04:00"},

@@ -252,7 +252,7 @@ func parse(raw string, loc *time.Location, now time.Time) (parsed, bool) {
 	}
 	for _, l := range layouts {
 		if t, err := time.Parse(l, s); err == nil {
-			return parsed{t: t, zoned: true, hasTime: true}, true
+			return fixAbbrev(t, loc), true
 		}
 	}
 	if reUnix.MatchString(s) {
@@ -400,6 +400,21 @@ func parse(raw string, loc *time.Location, now time.Time) (parsed, bool) {
 	}
 	p.t = time.Date(c.y, time.Month(c.m), c.d, hh, mm, ss, 0, zone)
 	return p, true
+}
+
+// fixAbbrev repairs a time parsed with a zone abbreviation: Go gives
+// abbreviations it does not know (MSK, AZT, ...) a zero offset. Known ones
+// get their offset; unknown ones are read as local time in loc.
+func fixAbbrev(t time.Time, loc *time.Location) parsed {
+	name, off := t.Zone()
+	if off != 0 || name == "" || name == "UTC" || name == "GMT" || name == "Z" || name == "UT" {
+		return parsed{t: t, zoned: true, hasTime: true}
+	}
+	y, mo, d := t.Date()
+	if h, ok := zoneOffsets[strings.ToLower(name)]; ok {
+		return parsed{t: time.Date(y, mo, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.FixedZone(name, h*3600)), zoned: true, hasTime: true}
+	}
+	return parsed{t: time.Date(y, mo, d, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc), hasTime: true}
 }
 
 // isRange reports whether the text after a date continues it into a range
