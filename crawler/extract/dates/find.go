@@ -897,6 +897,12 @@ func (f *finder) htmldate() *time.Time {
 		return nil
 	}
 	y, m, d := r.DateTime.Date()
+	if m == time.January && d == 1 && !strings.Contains(r.SrcString, "01") {
+		// A bare year (copyright line, "© 2016") that go-htmldate padded to
+		// 1 January: no date is better than a made-up one (the pipeline
+		// falls back to first_seen).
+		return nil
+	}
 	t := time.Date(y, m, d, 0, 0, 0, 0, f.opt.Location)
 	if !plausible(t, f.opt.Now) {
 		return nil
