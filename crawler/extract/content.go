@@ -188,7 +188,13 @@ func (s shingleSet) coverage(t []string) float64 {
 	return float64(hit) / float64(all)
 }
 
-// combine merges the two candidates' paragraphs.
+// combine merges the two candidates' paragraphs. Readability's paragraphs
+// are the base (page order, high recall). One of them is kept when
+// trafilatura has it too, or when it is long running text, except for a run
+// of such unconfirmed paragraphs after the last confirmed one (teasers and
+// bios below the story, when it is short next to the confirmed text).
+// Paragraphs only trafilatura has are not added: on the benchmark they are
+// mostly furniture that readability rightly left out.
 func combine(traf []string, read []para) []para {
 	if len(read) == 0 {
 		out := make([]para, len(traf))
@@ -201,8 +207,10 @@ func combine(traf []string, read []para) []para {
 		return read
 	}
 	keyed := make([]string, len(traf))
+	tletters := 0
 	for i, p := range traf {
 		keyed[i] = joinCJK(p)
+		tletters += letters(p)
 	}
 	ts := newShingleSet(keyed)
 	var all strings.Builder
@@ -214,16 +222,48 @@ func combine(traf []string, read []para) []para {
 		}
 	}
 	tstr := all.String()
-	var out []para
-	for _, p := range read {
+	confirmed := make([]bool, len(read))
+	keep := make([]bool, len(read))
+	lastConfirmed := -1
+	for i, p := range read {
 		t := tokens(joinCJK(p.Text))
 		switch {
-		case len(t) >= 25, p.Chars >= 150, ts.coverage(t) >= 0.5:
+		case ts.coverage(t) >= 0.5:
+			confirmed[i] = true
 		case len(t) > 0 && len(t) < shingleN && strings.Contains(tstr, " "+strings.Join(t, " ")+" "):
-		default:
-			continue
+			confirmed[i] = true
+		case len(t) >= 25, p.Chars >= 150:
+			keep[i] = true
 		}
-		out = append(out, p)
+		if confirmed[i] {
+			keep[i] = true
+			lastConfirmed = i
+		}
+	}
+	if tletters >= 1000 && lastConfirmed >= 0 {
+		before, after := 0, 0
+		for i, p := range read {
+			if keep[i] {
+				if i <= lastConfirmed {
+					before += p.Chars
+				} else {
+					after += p.Chars
+				}
+			}
+		}
+		// A short tail is furniture; a long one is the rest of a story
+		// trafilatura stopped reading early.
+		if after*2 <= before {
+			for i := lastConfirmed + 1; i < len(read); i++ {
+				keep[i] = false
+			}
+		}
+	}
+	var out []para
+	for i, p := range read {
+		if keep[i] {
+			out = append(out, p)
+		}
 	}
 	return out
 }
