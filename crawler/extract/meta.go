@@ -717,7 +717,7 @@ func kicker(doc *html.Node, pageURL *url.URL) string {
 			if s.Type != html.ElementNode {
 				continue
 			}
-			if a := lastLink(s, 0); a != nil {
+			if a := lastLink(s, 0); a != nil && (countLinks(s, 0) <= 1 || hasSeparator(s, 0)) {
 				t := nodeText(a)
 				u := absURL(pageURL, attr(a, "href"))
 				if t == "" || len(strings.Fields(t)) > 3 || len([]rune(t)) > 30 || u == "" {
@@ -736,6 +736,27 @@ func kicker(doc *html.Node, pageURL *url.URL) string {
 		}
 	}
 	return ""
+}
+
+// hasSeparator reports breadcrumb separators ("→", "»", "/") between the
+// links of n: a trail, not a menu.
+func hasSeparator(n *html.Node, depth int) bool {
+	if depth > 8 {
+		return false
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		switch c.Type {
+		case html.TextNode:
+			if strings.ContainsAny(c.Data, "→»›>/|·•") {
+				return true
+			}
+		case html.ElementNode:
+			if c.DataAtom != atom.A && hasSeparator(c, depth+1) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func findFirst(n *html.Node, a atom.Atom, depth int) *html.Node {
