@@ -190,9 +190,15 @@ func TestHugeAndDeepPages(t *testing.T) {
 	unclosed := "<html><body>" + strings.Repeat("<div><span><b>x ", 50000) + "</body></html>"
 	for name, page := range map[string][]byte{"10MB": big.Bytes(), "deep": []byte(deep), "unclosed": []byte(unclosed)} {
 		start := time.Now()
-		_, err := New().Extract(context.Background(), Input{URL: "https://example.com/a", Body: page, Outlet: "x"})
+		a, err := New().Extract(context.Background(), Input{URL: "https://example.com/a", Body: page, Outlet: "x"})
 		if err != nil && !errors.Is(err, ErrNotArticle) {
 			t.Errorf("%s: %v", name, err)
+		}
+		if name == "deep" && (a == nil || !strings.Contains(a.Body, "Deep text in the innermost element.")) {
+			t.Errorf("deep: the innermost text was lost: %v", err)
+		}
+		if name == "10MB" && (a == nil || !strings.HasPrefix(a.Body, "Lorem ipsum dolor sit amet")) {
+			t.Errorf("10MB: no body: %v", err)
 		}
 		if d := time.Since(start); d > 20*time.Second {
 			t.Errorf("%s: took %v", name, d)
