@@ -100,6 +100,7 @@ func preClean(doc *html.Node) (elements, letters int) {
 				remove = append(remove, n)
 				return
 			}
+			neutralizeEmbed(n)
 			elements++
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -173,6 +174,26 @@ func paraLen(n *html.Node) int {
 		}
 	}
 	return total
+}
+
+// neutralizeEmbed renames the class and id of an embedded post ("tweet",
+// "embed") so that readability, which drops anything named "social", keeps
+// it.
+func neutralizeEmbed(n *html.Node) {
+	var words []string
+	for _, a := range n.Attr {
+		if a.Key == "class" || a.Key == "id" {
+			words = append(words, nameWords(a.Val)...)
+		}
+	}
+	if len(words) == 0 || !matchWords(words, embedWords, nil) {
+		return
+	}
+	for i := range n.Attr {
+		if n.Attr[i].Key == "class" || n.Attr[i].Key == "id" {
+			n.Attr[i].Val = "embedded-post"
+		}
+	}
 }
 
 // textLen counts the letters and digits under n.
