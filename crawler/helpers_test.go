@@ -63,20 +63,6 @@ func (s *memSink) byURL() map[string]*article.Article {
 	return out
 }
 
-// checkFor polls fn until it returns nil or total elapses.
-func checkFor(t *testing.T, total, sleep time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = fn(); err == nil {
-			return
-		}
-		time.Sleep(sleep)
-	}
-	t.Fatalf("condition not met after %v: %v", total, err)
-}
-
 // fixture is a small outlet on loopback: robots.txt, an RSS feed, a
 // sitemap index with a plain and a gzipped child, a sitemap listed only in
 // robots.txt, paginated listings, a disallowed path, tracking-parameter

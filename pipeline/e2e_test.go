@@ -13,25 +13,11 @@ import (
 	"go.uber.org/zap/zaptest"
 
 	"github.com/newswatch/newswatch/article"
+	"github.com/newswatch/newswatch/bus/bustest"
 	"github.com/newswatch/newswatch/pipeline"
 	"github.com/newswatch/newswatch/simsite"
 	"github.com/newswatch/newswatch/store"
 )
-
-// checkFor calls fn every sleep until it returns nil or total has passed,
-// then fails the test with fn's last error.
-func checkFor(t *testing.T, total, sleep time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = fn(); err == nil {
-			return
-		}
-		time.Sleep(sleep)
-	}
-	t.Fatalf("condition not met after %v: %v", total, err)
-}
 
 func search(base string, params url.Values) (*store.Result, error) {
 	resp, err := http.Get(base + "/v1/search?" + params.Encode())
@@ -68,7 +54,7 @@ func startPipeline(t *testing.T, site *simsite.Site, dataDir string) *pipeline.P
 func waitTotal(t *testing.T, p *pipeline.Pipeline, want int64) {
 	t.Helper()
 	base := "http://" + p.APIAddr()
-	checkFor(t, 90*time.Second, 100*time.Millisecond, func() error {
+	bustest.CheckFor(t, 90*time.Second, 100*time.Millisecond, func() error {
 		res, err := search(base, url.Values{"size": {"0"}})
 		if err != nil {
 			return err
@@ -157,7 +143,7 @@ func TestEndToEnd(t *testing.T) {
 	// Restart on the same data directory and crawl again: still exactly n.
 	p = startPipeline(t, site, dataDir)
 	defer p.Close()
-	checkFor(t, 60*time.Second, 100*time.Millisecond, func() error {
+	bustest.CheckFor(t, 60*time.Second, 100*time.Millisecond, func() error {
 		got := p.Passes()
 		for outlet := range passes {
 			if got[outlet] < 1 {

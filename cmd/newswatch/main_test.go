@@ -18,22 +18,10 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/article"
+	"github.com/newswatch/newswatch/bus/bustest"
 	"github.com/newswatch/newswatch/simsite"
 	"github.com/newswatch/newswatch/store"
 )
-
-func checkFor(t *testing.T, total, sleep time.Duration, fn func() error) {
-	t.Helper()
-	deadline := time.Now().Add(total)
-	var err error
-	for time.Now().Before(deadline) {
-		if err = fn(); err == nil {
-			return
-		}
-		time.Sleep(sleep)
-	}
-	t.Fatalf("condition not met after %v: %v", total, err)
-}
 
 func startSite(t *testing.T, n int) *simsite.Site {
 	t.Helper()
@@ -176,7 +164,7 @@ func TestDemoBinary(t *testing.T) {
 		}
 		return &res, nil
 	}
-	checkFor(t, 60*time.Second, 200*time.Millisecond, func() error {
+	bustest.CheckFor(t, 60*time.Second, 200*time.Millisecond, func() error {
 		res, err := get(url.Values{"size": {"0"}})
 		if err != nil {
 			return err
