@@ -22,13 +22,13 @@ var boilerWords = wordSet(`share sharing sharer shares social socials addthis sh
 	cookie cookies consent gdpr caption captions figcaption credit credits tags taglist tagcloud
 	keywords breadcrumb breadcrumbs comment comments disqus rollover tooltip popover hovercard modal
 	popup counter outbrain taboola trending sidebar footer copyright nav navbar navigation menu
-	masthead advert advertisement ads promo sponsored banner-ad`)
+	masthead advert advertisement ads promo sponsored similar lenta paylas paylash podelitsya`)
 
 // boilerPairs are two-word class or id names of page furniture.
 var boilerPairs = wordSet(`read-more read-also also-read see-also more-stories most-popular most-read
 	tag-list post-tags article-tags author-bio author-box about-author bio-box view-count views-count
 	hit-counter copy-link link-copied site-footer ad-slot app-store app-badge app-badges download-app
-	photo-credit image-credit sign-up popular-posts more-news`)
+	photo-credit image-credit sign-up popular-posts more-news other-news banner-ad news-feed`)
 
 // embedWords name embedded posts (tweets, Instagram, Telegram) that are
 // part of the story even inside a "social" wrapper.
