@@ -336,3 +336,21 @@ func TestTruncatedHeadline(t *testing.T) {
 		t.Errorf("title = %q, want the untruncated og:title", m.Title)
 	}
 }
+
+// Yoast-style JSON-LD names the author and publisher by "@id" references
+// into the @graph.
+func TestJSONLDGraphReferences(t *testing.T) {
+	page := `<html><head><script type="application/ld+json">{"@context":"https://schema.org","@graph":[
+{"@type":"Organization","@id":"https://apa.az/#organization","name":"APA"},
+{"@type":"Person","@id":"https://apa.az/#/schema/person/1","name":"Rəşad Süleymanov"},
+{"@type":"NewsArticle","@id":"https://apa.az/x#article","headline":"Başlıq","articleSection":["Siyasət"],
+ "author":{"@id":"https://apa.az/#/schema/person/1"},"publisher":{"@id":"https://apa.az/#organization"}}]}</script></head><body></body></html>`
+	doc, _ := parseHTML([]byte(page))
+	m := readMeta(doc, nil)
+	if len(m.Authors) != 1 || m.Authors[0] != "Rəşad Süleymanov" || m.Section != "Siyasət" || m.Title != "Başlıq" {
+		t.Errorf("authors %q section %q title %q", m.Authors, m.Section, m.Title)
+	}
+	if len(m.orgNames) == 0 || m.orgNames[0] != "APA" {
+		t.Errorf("publisher not resolved: %q", m.orgNames)
+	}
+}

@@ -299,6 +299,13 @@ func parseLD(scripts []string) ld {
 		}
 		collect(v, 0)
 	}
+	// Objects referenced by "@id" (Yoast's @graph: "author": {"@id": ...}).
+	byID := map[string]map[string]any{}
+	for _, o := range objs {
+		if id, ok := o["@id"].(string); ok && id != "" && len(o) > 1 {
+			byID[id] = o
+		}
+	}
 	for _, o := range objs {
 		types := ldTypes(o)
 		if types["breadcrumblist"] && len(out.crumbs) == 0 {
@@ -326,12 +333,12 @@ func parseLD(scripts []string) ld {
 			out.lang = ldString(o["inLanguage"])
 		}
 		if out.publisher == "" {
-			out.publisher = ldName(o["publisher"])
+			out.publisher = ldName(resolveLD(o["publisher"], byID))
 		}
 		if len(out.authors) == 0 && len(out.orgAuthors) == 0 {
-			out.authors, out.orgAuthors = ldAuthors(o["author"])
+			out.authors, out.orgAuthors = ldAuthors(resolveLD(o["author"], byID))
 			if len(out.authors) == 0 {
-				out.authors, _ = ldAuthors(o["creator"])
+				out.authors, _ = ldAuthors(resolveLD(o["creator"], byID))
 			}
 		}
 		if len(out.keywords) == 0 {
@@ -428,6 +435,26 @@ func ldImage(v any) string {
 }
 
 // ldAuthors splits JSON-LD authors into people and organizations.
+// resolveLD replaces "@id"-only references in v (an object or an array of
+// them) with the objects they name.
+func resolveLD(v any, byID map[string]map[string]any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		if id, ok := t["@id"].(string); ok && len(t) == 1 {
+			if o, ok := byID[id]; ok {
+				return o
+			}
+		}
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = resolveLD(x, byID)
+		}
+		return out
+	}
+	return v
+}
+
 func ldAuthors(v any) (people, orgs []string) {
 	switch t := v.(type) {
 	case string:
