@@ -161,6 +161,8 @@ func TestViews(t *testing.T) {
 		{`<span class="views-count">77</span>`, 77},
 		{`<span>Baxış sayı:</span> <b>15</b>`, 15},
 		{`<span>807 views</span>`, 807},
+		{`<span>👁 1 024</span>`, 1024},
+		{`<div class="stats"><span>👁️</span><span>88</span></div>`, 88},
 	} {
 		doc, err := parseHTML([]byte(c.html))
 		if err != nil {

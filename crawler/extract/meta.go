@@ -969,7 +969,7 @@ func digitsOnly(s string) bool {
 }
 
 // viewsText matches a visible view counter in az, ru, en and tr.
-var viewsText = regexp.MustCompile(`(?i)^(?:views?|baxış(?:ların)? sayı|baxış|baxılıb|baxış sayı|просмотр(?:ов|ы|а)?|görüntülenme|okunma|hits|reads)\s*:?\s*([\d][\d\s.,]*)$|^([\d][\d\s.,]*)\s*(?:views?|baxış|просмотр(?:ов|а)?|görüntülenme|okunma|reads)$`)
+var viewsText = regexp.MustCompile(`(?i)^(?:👁\x{FE0F}?|views?|baxış(?:ların)? sayı|baxış|baxılıb|baxış sayı|просмотр(?:ов|ы|а)?|görüntülenme|okunma|hits|reads)\s*:?\s*([\d][\d\s.,]*)$|^([\d][\d\s.,]*)\s*(?:views?|baxış|просмотр(?:ов|а)?|görüntülenme|okunma|reads)$`)
 
 // viewsWords are class words of view counters (incl. eye icons).
 var (
@@ -983,7 +983,7 @@ func hasViewsHint(s string) bool {
 		return false
 	}
 	l := strings.ToLower(s)
-	for _, h := range []string{"view", "baxış", "baxıl", "просмотр", "görüntülenme", "okunma", "hits", "reads"} {
+	for _, h := range []string{"view", "baxış", "baxıl", "просмотр", "görüntülenme", "okunma", "hits", "reads", "👁"} {
 		if strings.Contains(l, h) {
 			return true
 		}
@@ -1063,7 +1063,7 @@ func findViews(doc *html.Node) *int64 {
 	return found
 }
 
-var viewsLabel = regexp.MustCompile(`(?i)^(views?|baxış(?:ların)? sayı|baxış|baxılıb|просмотр(?:ов|ы)?|görüntülenme|okunma)\s*:?$`)
+var viewsLabel = regexp.MustCompile(`(?i)^(👁\x{FE0F}?|views?|baxış(?:ların)? sayı|baxış|baxılıb|просмотр(?:ов|ы)?|görüntülenme|okunma)\s*:?$`)
 
 func isViewsLabel(s string) bool { return viewsLabel.MatchString(s) }
 
