@@ -173,9 +173,11 @@ func TestViews(t *testing.T) {
 			t.Errorf("findViews(%s) = %v, want %d", c.html, got, c.want)
 		}
 	}
-	doc, _ := parseHTML([]byte(`<p>The 2024 budget has 406 items.</p>`))
-	if got := findViews(doc); got != nil {
-		t.Errorf("findViews found %d in running text", *got)
+	for _, page := range []string{`<p>The 2024 budget has 406 items.</p>`, `<span class="comments-counter">5</span>`, `<span class="counter">12</span>`} {
+		doc, _ := parseHTML([]byte(page))
+		if got := findViews(doc); got != nil {
+			t.Errorf("findViews found %d in %s", *got, page)
+		}
 	}
 }
 
@@ -354,5 +356,16 @@ func TestJSONLDGraphReferences(t *testing.T) {
 	}
 	if len(m.orgNames) == 0 || m.orgNames[0] != "APA" {
 		t.Errorf("publisher not resolved: %q", m.orgNames)
+	}
+}
+
+// A category label of a teaser above the article is not the article's
+// section.
+func TestSectionLabelScope(t *testing.T) {
+	page := `<html><body><div class="breaking"><div class="card"><span class="category">Sport</span><a href="/s/1">Match report</a></div></div>
+<article><span class="post-category">Economy</span><h1>Headline</h1><p>` + strings.Repeat("Running text of the article. ", 20) + `</p></article></body></html>`
+	doc, _ := parseHTML([]byte(page))
+	if m := readMeta(doc, nil); m.Section != "Economy" {
+		t.Errorf("section = %q, want Economy", m.Section)
 	}
 }

@@ -199,7 +199,7 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 		}
 	}
 	if m.Section == "" {
-		m.Section = sectionLabel(doc)
+		m.Section = sectionLabel(articleScope(doc))
 	}
 	if m.Section == "" {
 		m.Section = kicker(doc, pageURL)
@@ -924,6 +924,22 @@ func pickCrumb(crumbs []string, title string) string {
 // headline).
 var sectionWords = wordSet(`section category categories cat rubric rubrika rubrik kicker eyebrow overline topic`)
 
+// articleScope is the part of the page that holds the article: its
+// <article>, else the container three levels above the <h1>, else the page.
+func articleScope(doc *html.Node) *html.Node {
+	if a := findFirst(doc, atom.Article, 0); a != nil && textLen(a) > 200 {
+		return a
+	}
+	if h := findFirst(doc, atom.H1, 0); h != nil {
+		n := h
+		for i := 0; i < 3 && n.Parent != nil && n.Parent.DataAtom != atom.Body && n.Parent.DataAtom != atom.Html; i++ {
+			n = n.Parent
+		}
+		return n
+	}
+	return doc
+}
+
 // sectionLabel finds a short category label by its class name: the first
 // element named like a section/category label whose text is 1 to 4 words.
 func sectionLabel(doc *html.Node) string {
@@ -973,8 +989,10 @@ var viewsText = regexp.MustCompile(`(?i)^(?:👁\x{FE0F}?|views?|baxış(?:ları
 
 // viewsWords are class words of view counters (incl. eye icons).
 var (
-	viewsWords = wordSet(`views view viewcount hits eye baxis seen prosmotr counter`)
-	viewsPairs = wordSet(`view-count views-count fa-eye icon-eye`)
+	viewsWords = wordSet(`views view viewcount hits eye baxis seen prosmotr`)
+	viewsPairs = wordSet(`view-count views-count view-counter views-counter fa-eye icon-eye`)
+	// notViewsWords mark other counters (comments, likes, shares).
+	notViewsWords = wordSet(`comment comments like likes share shares reply replies vote votes`)
 )
 
 // hasViewsHint is a cheap test before the views regexps: a counter label.
@@ -1041,7 +1059,7 @@ func findViews(doc *html.Node) *int64 {
 				}
 			}
 			cls := attr(n, "class") + " " + attr(n, "id")
-			if viewsClassHint(cls) && matchWords(nameWords(cls), viewsWords, viewsPairs) {
+			if viewsClassHint(cls) && matchWords(nameWords(cls), viewsWords, viewsPairs) && !matchWords(nameWords(cls), notViewsWords, nil) {
 				if t := nodeText(n); t != "" && countLike(t) {
 					found = parseCount(t)
 					return
