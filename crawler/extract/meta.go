@@ -45,7 +45,6 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 	var ldScripts []string
 	var titleTag, h1 string
 	var relAuthors, pageTags []string
-	var byline string
 	furniture := 0 // depth inside nav, aside and footer
 	var crumbs [][]string
 	var visit func(n *html.Node, depth int)
@@ -109,12 +108,6 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 					}
 				}
 			}
-			if byline == "" && isByline(n) {
-				if t := nodeText(n); t != "" && len([]rune(t)) <= 120 {
-					byline = t
-					return
-				}
-			}
 			if isBreadcrumb(n) {
 				if c := crumbTexts(n); len(c) > 0 {
 					crumbs = append(crumbs, c)
@@ -175,7 +168,12 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 			}
 		}
 	}
-	if len(authors) == 0 && byline != "" {
+	if len(authors) == 0 {
+		scope := articleScope(doc)
+		byline := findByline(scope, 0)
+		if byline == "" && scope != doc {
+			byline = findByline(doc, 0)
+		}
 		authors = splitAuthors(byline)
 	}
 	if len(authors) == 0 {
@@ -705,6 +703,35 @@ var (
 	// notBylineWords mark author boxes, avatars and links lists.
 	notBylineWords = wordSet(`bio box avatar img image photo description about list more`)
 )
+
+// findByline returns the text of the first byline element under n.
+func findByline(n *html.Node, depth int) string {
+	if depth > maxWalkDepth {
+		return ""
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type != html.ElementNode {
+			continue
+		}
+		switch c.DataAtom {
+		case atom.Script, atom.Style, atom.Head, atom.Nav, atom.Aside, atom.Noscript, atom.Template:
+			continue
+		case atom.Footer: // the site's footer; an article's may hold the byline
+			if n.DataAtom == atom.Body || n.DataAtom == atom.Html {
+				continue
+			}
+		}
+		if isByline(c) {
+			if t := nodeText(c); t != "" && len([]rune(t)) <= 120 {
+				return t
+			}
+		}
+		if t := findByline(c, depth+1); t != "" {
+			return t
+		}
+	}
+	return ""
+}
 
 // isByline reports an element that holds the article's byline.
 func isByline(n *html.Node) bool {
