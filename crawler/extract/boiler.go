@@ -246,12 +246,12 @@ var junkInside = regexp.MustCompile(`(?i)^(` +
 	`(.{0,120}[^\pL\pN])?(follow (us|him|her|them|me)\b|follow @\w+|follow .{1,40} on (twitter|facebook|instagram)|sign up (for|to) (our|the|free)|subscribe (to our|now|today|here)|subscribe to the .{0,30}(newsletter|channel|podcast)|our newsletters?|click here|get the .{0,30}app\b|download (the|our) .{0,20}app\b|like this story|share (it|this (story|article))|all rights reserved|this (web)?site uses cookies|we use cookies|accept cookies|cookie policy|подписывайтесь|подпишитесь на|все права защищены|при цитировании|bütün hüquqlar qorunur|abunə olun|tüm hakları saklıdır).{0,160}` +
 	`|.{0,200}\b(contributed (to )?this report|contributed reporting)\.?` +
 	`|.{0,120}\b(in(to)? your inbox|our newsletters?|subscribe to .{1,30} newsletters?)\b.{0,120}` +
-	`|.{0,200}(\(((ap|afp|reuters) )?(photo|image|picture|video)?\s*(credit|source|courtesy)?\s*:?[^()]{0,80}/[^()]{0,80}\)|\((photo|image|picture)? ?credit:?[^()]{0,80}\)|\b(photo|photograph|image|picture|фото|foto)\s*:\s*[^.]{0,60})` +
+	`|.{0,200}(\(((ap|afp|reuters) )?(photo|image|picture|video)?\s*(credit|source|courtesy)?\s*:?[^()]{0,80}/[^()]{0,80}\)|\((photo|image|picture)? ?credit:?[^()]{0,80}\)|(^|[^\pL])(photo|photograph|image|picture|фото|foto|şəkil)\s*:\s*[^.]{0,60})` +
 	`)$`)
 
 var junkHints = []string{"follow", "sign up", "subscribe", "newsletter", "click here", "app", "like this story",
 	"share", "rights reserved", "cookie", "подписыв", "подпиш", "права защищены", "цитировании", "hüquqlar",
-	"abunə", "hakları", "contributed", "inbox", "(", "photo", "image", "picture", "фото", "foto"}
+	"abunə", "hakları", "contributed", "inbox", "(", "photo", "image", "picture", "фото", "foto", "şəkil"}
 
 // isJunkLine reports a short line that is never article text.
 func isJunkLine(s string) bool {

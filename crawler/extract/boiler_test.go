@@ -19,6 +19,7 @@ func TestFilterParas(t *testing.T) {
 		"The core stage of the first SLS. (credit: NASA/Jude Guidry)",
 		"Listen: http://po.st/TP_615", "Tags: metro, Bakı, nəqliyyat", "[button link=x] Send us YOUR review[/button]",
 		"05/10/2018 - Publicado por: Clarissa Borba - Categoria: Saúde",
+		"Фото: пресс-служба МЧС", "Президент на встрече с делегацией. Фото: АЗЕРТАДЖ",
 	}
 	keep := []string{
 		"More than 200 people were evacuated from the coastal villages on Tuesday.",

@@ -369,3 +369,28 @@ func TestSectionLabelScope(t *testing.T) {
 		t.Errorf("section = %q, want Economy", m.Section)
 	}
 }
+
+func TestAuthors(t *testing.T) {
+	site, _ := url.Parse("https://coastalherald.example.com/x")
+	for _, c := range []struct {
+		byline string
+		want   []string
+	}{
+		{"By Leyla Mammadova and Tom Fisher, The Coastal Herald", []string{"Leyla Mammadova", "Tom Fisher"}},
+		{"Müəllif: Nigar Əliyeva", []string{"Nigar Əliyeva"}},
+		{"Автор: Анна Смирнова и Иван Петров", []string{"Анна Смирнова", "Иван Петров"}},
+		{"by Jeff Foust Monday, November 18, 2019", []string{"Jeff Foust"}},
+		{"Ilana Muhlstein, MS, RDN", []string{"Ilana Muhlstein"}},
+		{"TOM KRISHER, AP Auto Writer", []string{"TOM KRISHER"}},
+		{"Staff Reports", nil},
+		{"admin", nil},
+		{"https://www.facebook.com/someone", nil},
+		{"Coastal Herald", nil},
+		{"Marcus De Guzman", []string{"Marcus De Guzman"}},
+	} {
+		got := cleanAuthors(splitAuthors(c.byline), []string{"The Coastal Herald"}, site)
+		if !slices.Equal(got, c.want) {
+			t.Errorf("%q -> %q, want %q", c.byline, got, c.want)
+		}
+	}
+}

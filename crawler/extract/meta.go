@@ -202,6 +202,7 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 	if m.Section == "" {
 		m.Section = kicker(doc, pageURL)
 	}
+	m.Section = cleanSection(m.Section)
 
 	// Tags: JSON-LD keywords, article:tag, news_keywords, keywords.
 	tags := ld.keywords
@@ -256,6 +257,20 @@ func truncated(short, full string) bool {
 	}
 	s := strings.TrimRight(short, ".… ")
 	return strings.HasPrefix(full, s)
+}
+
+// cleanSection keeps the first of a list of sections ("Commercial Real
+// Estate,Home Page,Popular") and drops values that are not section names
+// (handles, e-mail calls).
+func cleanSection(s string) string {
+	s = cleanSpace(s)
+	if parts := splitList(s); len(parts) > 1 {
+		s = parts[0]
+	}
+	if strings.HasPrefix(s, "@") || strings.Contains(s, "://") || len([]rune(s)) > 60 || isJunkLine(s) {
+		return ""
+	}
+	return s
 }
 
 // ld is what the JSON-LD of a page says about its article.
@@ -603,7 +618,7 @@ func cleanTitle(title, site string, pageURL *url.URL, h1 string) string {
 
 var (
 	byPrefix   = regexp.MustCompile(`(?i)^(by|from|автор|авторы|текст|müəllif|yazar)\s*:?\s+`)
-	authorSeps = regexp.MustCompile(`(?i)\s*(,|;|\||·|•|\band\b|&|\bи\b|\bvə\b|\bve\b)\s*`)
+	authorSeps = regexp.MustCompile(`(?i)\s*(,|;|\||·|•|&)\s*|\s+(and|и|və|ve|und|et|y|e)\s+`)
 )
 
 // genericAuthors are bylines that name no person.
@@ -617,8 +632,14 @@ var genericAuthors = map[string]bool{
 
 // roleWords end bylines that name a job, not a person ("AP Auto Writer").
 var roleWords = wordSet(`writer writers correspondent correspondents reporter reporters editor editors
-	contributor contributors columnist staff desk team bureau service agency newsroom
+	contributor contributors columnist staff desk team bureau service agency newsroom press
+	report reports
 	корреспондент редактор обозреватель müxbir redaktor muhabir`)
+
+// weekdays end some bylines ("by Jeff Foust Monday, November 18, 2019").
+var weekdays = wordSet(`monday tuesday wednesday thursday friday saturday sunday
+	понедельник вторник среда четверг пятница суббота воскресенье
+	bazar bazar ertəsi çərşənbə axşamı cümə şənbə`)
 
 // nameParticles may be lowercase inside a person's name.
 var nameParticles = wordSet(`de da das do dos di del della van von der den ter bin ibn al el la le du y
@@ -628,8 +649,11 @@ var nameParticles = wordSet(`de da das do dos di del della van von der den ter b
 // words, no "The ..." organization, no lowercase words but particles.
 func personLike(s string) bool {
 	f := strings.Fields(s)
-	if len(f) == 0 {
+	if len(f) == 0 || strings.Contains(s, " - ") || strings.HasPrefix(s, "@") {
 		return false
+	}
+	if len(f) == 1 && len([]rune(s)) <= 4 && strings.ToUpper(s) == s {
+		return false // "MS", "RDN", "AP": credentials and initials, not names
 	}
 	if strings.EqualFold(f[0], "the") || roleWords[strings.ToLower(f[len(f)-1])] {
 		return false
@@ -653,7 +677,12 @@ func splitAuthors(s string) []string {
 	}
 	var out []string
 	for _, p := range authorSeps.Split(s, -1) {
-		if p = strings.TrimSpace(byPrefix.ReplaceAllString(p, "")); p != "" {
+		p = strings.TrimSpace(byPrefix.ReplaceAllString(p, ""))
+		// "Jeff Foust Monday, November 18": a dateline glued to the name.
+		for f := strings.Fields(p); len(f) > 1 && weekdays[strings.ToLower(f[len(f)-1])]; f = f[:len(f)-1] {
+			p = strings.Join(f[:len(f)-1], " ")
+		}
+		if p != "" {
 			out = append(out, p)
 		}
 	}
