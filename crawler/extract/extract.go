@@ -3,14 +3,32 @@
 // multilingual dates in the outlet's time zone, language detection and
 // per-outlet selector overrides.
 //
-// Main content comes from two extractors run on the same cleaned page:
-// go-trafilatura and readeck go-readability. Readability's paragraphs, which
-// keep the page order and rarely miss text, are kept where trafilatura
-// agrees or where they are long running text; page furniture (share bars,
-// view counters, related lists, captions, cookie and newsletter boxes,
-// footers) is removed before either runs, and short calls to action and
-// link lists are filtered after. On the ScrapingHub article benchmark this
-// scores above either library alone (see bench/extractbench).
+// Main content comes from two extractors run in parallel on the same
+// cleaned page: go-trafilatura and readeck go-readability. Readability's
+// paragraphs, which keep the page order and rarely miss text, are kept where
+// trafilatura agrees or where they are long running text (but not as a short
+// unconfirmed tail); page furniture (share bars, view counters, related
+// lists, captions, cookie and newsletter boxes, footers, hidden widgets such
+// as "Ссылка скопирована") is removed before either runs, and short calls to
+// action, counters, credits, datelines, tag and link lists are filtered
+// after. A JSON-LD articleBody much longer than the text found replaces it.
+// On the ScrapingHub article benchmark (bench/extractbench) this scores F1
+// 0.985 against go-trafilatura's 0.956.
+//
+// Metadata: title (JSON-LD headline, og:title, <title>, <h1>, without
+// "| Site" suffixes), lead (description), authors (JSON-LD people, meta
+// author, bylines; organizations and the site's own name are not people),
+// section (articleSection, article:section, breadcrumbs, category labels and
+// kicker links above the headline), tags (keywords, article:tag, tag-page
+// links), image, views (interactionStatistic or a visible counter: "Views:
+// 406", "Baxış: 406", "Просмотров: 406", eye icons), links (outbound links
+// inside the kept text), language (lang.Detect with the declared language as
+// hint), canonical URL (article.ResolveCanonical) and dates (dates.Find with
+// the outlet's time zone).
+//
+// Extraction time is bounded: pages are cut at Config.MaxBytes, nesting
+// deeper than the HTML parser accepts is flattened, and very large pages skip
+// go-trafilatura (whose content search is superlinear).
 package extract
 
 import (
