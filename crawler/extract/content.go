@@ -265,7 +265,66 @@ func combine(traf []string, read []para) []para {
 			out = append(out, p)
 		}
 	}
-	return out
+	return fillHoles(out, traf, keyed)
+}
+
+// fillHoles inserts trafilatura paragraphs that the kept text lacks when
+// they sit between two trafilatura paragraphs found in consecutive kept
+// paragraphs: a hole in the middle of the story (readability sometimes drops
+// a short paragraph holding a link), not furniture at its edges.
+func fillHoles(out []para, traf, keyed []string) []para {
+	if len(out) < 2 {
+		return out
+	}
+	sets := make([]shingleSet, len(out))
+	for i, p := range out {
+		sets[i] = newShingleSet([]string{joinCJK(p.Text)})
+	}
+	// where[k] is the kept paragraph holding trafilatura paragraph k, or -1.
+	where := make([]int, len(keyed))
+	for k, kp := range keyed {
+		where[k] = -1
+		t := tokens(kp)
+		if len(t) < shingleN {
+			continue
+		}
+		for i := range out {
+			if sets[i].coverage(t) >= 0.8 {
+				where[k] = i
+				break
+			}
+		}
+	}
+	insert := map[int][]para{} // after kept paragraph i
+	for k := 1; k < len(keyed)-1; k++ {
+		if where[k] >= 0 || where[k-1] < 0 {
+			continue
+		}
+		// the run of missing paragraphs k..e-1, closed by a found one
+		e := k
+		for e < len(keyed) && where[e] < 0 {
+			e++
+		}
+		if e == len(keyed) || where[e] != where[k-1]+1 || e-k > 2 {
+			k = e
+			continue
+		}
+		for x := k; x < e; x++ {
+			if len(tokens(keyed[x])) >= 8 {
+				insert[where[k-1]] = append(insert[where[k-1]], para{Text: traf[x], Chars: letters(traf[x])})
+			}
+		}
+		k = e
+	}
+	if len(insert) == 0 {
+		return out
+	}
+	res := make([]para, 0, len(out)+len(insert))
+	for i, p := range out {
+		res = append(res, p)
+		res = append(res, insert[i]...)
+	}
+	return res
 }
 
 // shareHosts are link targets that share the page rather than cite anything.
