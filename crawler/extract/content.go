@@ -276,23 +276,40 @@ func fillHoles(out []para, traf, keyed []string) []para {
 	if len(out) < 2 {
 		return out
 	}
-	sets := make([]shingleSet, len(out))
+	// owner maps each shingle of the kept text to the first kept paragraph
+	// holding it.
+	owner := map[uint64]int{}
 	for i, p := range out {
-		sets[i] = newShingleSet([]string{joinCJK(p.Text)})
+		t := tokens(joinCJK(p.Text))
+		for j := 0; j+shingleN <= len(t); j++ {
+			k := shingleKey(t[j : j+shingleN])
+			if _, ok := owner[k]; !ok {
+				owner[k] = i
+			}
+		}
 	}
 	// where[k] is the kept paragraph holding trafilatura paragraph k, or -1.
 	where := make([]int, len(keyed))
+	votes := map[int]int{}
 	for k, kp := range keyed {
 		where[k] = -1
 		t := tokens(kp)
-		if len(t) < shingleN {
+		n := len(t) - shingleN + 1
+		if n < 1 {
 			continue
 		}
-		for i := range out {
-			if sets[i].coverage(t) >= 0.8 {
-				where[k] = i
-				break
+		clear(votes)
+		best, bestVotes := -1, 0
+		for j := 0; j < n; j++ {
+			if i, ok := owner[shingleKey(t[j:j+shingleN])]; ok {
+				votes[i]++
+				if votes[i] > bestVotes || votes[i] == bestVotes && i < best {
+					best, bestVotes = i, votes[i]
+				}
 			}
+		}
+		if bestVotes*5 >= n*4 {
+			where[k] = best
 		}
 	}
 	insert := map[int][]para{} // after kept paragraph i

@@ -121,6 +121,7 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 	}
 	visit(doc, 0)
 	m.RawTitle, m.H1 = titleTag, h1
+	scope := articleScope(doc)
 
 	ld := parseLD(ldScripts)
 	first := func(keys ...string) string {
@@ -169,7 +170,6 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 		}
 	}
 	if len(authors) == 0 {
-		scope := articleScope(doc)
 		byline := findByline(scope, 0)
 		if byline == "" && scope != doc {
 			byline = findByline(doc, 0)
@@ -197,7 +197,7 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 		}
 	}
 	if m.Section == "" {
-		m.Section = sectionLabel(articleScope(doc))
+		m.Section = sectionLabel(scope)
 	}
 	if m.Section == "" {
 		m.Section = kicker(doc, pageURL)

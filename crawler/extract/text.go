@@ -188,6 +188,9 @@ func hidden(n *html.Node) bool {
 const inlineEdge = '\uE000'
 
 func isCJK(c rune) bool {
+	if c < 0x1100 { // below Hangul Jamo: Latin, Cyrillic, Arabic, ...
+		return false
+	}
 	return unicode.In(c, unicode.Han, unicode.Hiragana, unicode.Katakana, unicode.Hangul)
 }
 
