@@ -193,6 +193,13 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*article.Article, er
 	if ov == nil || ov.Body == "" {
 		job = startContent(doc, pageURL)
 	}
+	// Dates are searched at the same time (dates.Find only reads doc).
+	dch := make(chan dates.Result, 1)
+	go func() {
+		var r dates.Result
+		defer func() { recover(); dch <- r }() // no date rather than a dead crawler
+		r = dates.Find(doc, dates.Options{URL: in.URL, Location: in.Location, Now: now})
+	}()
 	m := readMeta(doc, pageURL)
 	a.Title = m.Title
 	a.Lead = m.Description
@@ -202,7 +209,7 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*article.Article, er
 	a.Image = m.Image
 	a.Views = m.Views
 
-	dr := dates.Find(doc, dates.Options{URL: in.URL, Location: in.Location, Now: now})
+	dr := <-dch
 	a.PublishedAt, a.ModifiedAt, a.DateSource = dr.Published, dr.Modified, dr.Source
 	if a.PublishedAt == nil {
 		a.DateSource = ""
