@@ -32,7 +32,10 @@ var boilerPairs = wordSet(`read-more read-also also-read see-also more-stories m
 
 // embedWords name embedded posts (tweets, Instagram, Telegram) that are
 // part of the story even inside a "social" wrapper.
-var embedWords = wordSet(`embed embedded tweet twitter-tweet instagram-media telegram-post`)
+var (
+	embedWords = wordSet(`embed embedded tweet`)
+	embedPairs = wordSet(`instagram-media telegram-post tiktok-embed`)
+)
 
 // contentWords name article text containers; an element whose name also
 // has a boilerWord ("entry-content-read-more") is kept when it holds
@@ -151,7 +154,7 @@ func isBoiler(n *html.Node, total int) bool {
 		return false
 	}
 	words := nameWords(attrs)
-	if !matchWords(words, boilerWords, boilerPairs) || matchWords(words, embedWords, nil) {
+	if !matchWords(words, boilerWords, boilerPairs) || matchWords(words, embedWords, embedPairs) {
 		return false
 	}
 	if matchWords(words, contentWords, nil) && paraLen(n) >= 300 {
@@ -186,7 +189,7 @@ func neutralizeEmbed(n *html.Node) {
 			words = append(words, nameWords(a.Val)...)
 		}
 	}
-	if len(words) == 0 || !matchWords(words, embedWords, nil) {
+	if len(words) == 0 || !matchWords(words, embedWords, embedPairs) {
 		return
 	}
 	for i := range n.Attr {
