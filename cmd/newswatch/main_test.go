@@ -78,10 +78,13 @@ func TestExtractBadInput(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty.html")
 	os.WriteFile(empty, nil, 0o644)
+	binary := filepath.Join(dir, "page.png")
+	os.WriteFile(binary, append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 600)...), 0o644)
 	for name, args := range map[string][]string{
 		"missing file": {"extract", "--html", filepath.Join(dir, "nope.html"), "--url", "https://caliber.az/x"},
 		"directory":    {"extract", "--html", dir, "--url", "https://caliber.az/x"},
 		"empty file":   {"extract", "--html", empty, "--url", "https://caliber.az/x"},
+		"binary file":  {"extract", "--html", binary, "--url", "https://caliber.az/x"},
 		"no url":       {"extract", "--html", empty},
 		"bad url":      {"extract", "--html", empty, "--url", "caliber.az/x"},
 	} {

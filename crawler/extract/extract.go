@@ -32,6 +32,7 @@
 package extract
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -160,6 +161,9 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*article.Article, er
 	raw := in.Body
 	if len(raw) > e.cfg.MaxBytes {
 		raw = raw[:e.cfg.MaxBytes]
+	}
+	if err := sniffHTML(raw); err != nil {
+		return nil, err
 	}
 	ct := ""
 	if in.Header != nil {
@@ -356,4 +360,22 @@ func (e *Extractor) selectBody(doc *html.Node, s string, pageURL *url.URL, f pag
 		}
 	}
 	return paras, links
+}
+
+// sniffHTML rejects input that is not an HTML page at all: binary data
+// (images, PDFs, archives: what http.DetectContentType does not see as
+// text) or text without a single tag.
+func sniffHTML(raw []byte) error {
+	if len(raw) == 0 {
+		return fmt.Errorf("%w: empty page", ErrNotArticle)
+	}
+	ct := http.DetectContentType(raw)
+	if !strings.HasPrefix(ct, "text/") {
+		mt, _, _ := strings.Cut(ct, ";")
+		return fmt.Errorf("%w: input is not HTML (it looks like %s)", ErrNotArticle, mt)
+	}
+	if bytes.IndexByte(raw, '<') < 0 {
+		return fmt.Errorf("%w: input is not HTML (no markup)", ErrNotArticle)
+	}
+	return nil
 }

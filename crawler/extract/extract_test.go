@@ -394,3 +394,19 @@ func TestAuthors(t *testing.T) {
 		}
 	}
 }
+
+func TestRejectsNonHTML(t *testing.T) {
+	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 64)...)
+	for name, body := range map[string][]byte{
+		"empty":  nil,
+		"png":    png,
+		"binary": {0x7f, 'E', 'L', 'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0},
+		"pdf":    []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"),
+		"text":   []byte("root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n"),
+	} {
+		_, err := New().Extract(context.Background(), Input{URL: "https://caliber.az/en/post/x", Outlet: "caliber", Body: body})
+		if !errors.Is(err, ErrNotArticle) {
+			t.Errorf("%s: err = %v, want ErrNotArticle", name, err)
+		}
+	}
+}
