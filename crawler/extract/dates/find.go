@@ -270,6 +270,18 @@ func (f *finder) published() (*time.Time, string) {
 	for _, v := range votes {
 		support[day(v.t)]++
 	}
+	// The structured modification date backs a visible date of the same
+	// day: a page whose dateline agrees with dateModified but not with
+	// datePublished shows its readers the date it went live, the
+	// structured publication date being the creation of the CMS record.
+	if mod := f.structuredModified(); mod != nil {
+		for _, v := range votes {
+			if v.src != SourceJSONLD && v.src != SourceMeta && day(v.t) == day(mod) {
+				support[day(mod)]++
+				break
+			}
+		}
+	}
 	win := votes[0]
 	for _, v := range votes[1:] {
 		if support[day(v.t)] > support[day(win.t)] {
@@ -283,6 +295,16 @@ func (f *finder) published() (*time.Time, string) {
 		}
 	}
 	return win.t, win.src
+}
+
+// structuredModified is the modification date from JSON-LD or meta tags.
+func (f *finder) structuredModified() *time.Time {
+	for _, s := range f.mod {
+		if s.c != nil && (s.name == SourceJSONLD || s.name == SourceMeta) {
+			return f.present(s.c.p)
+		}
+	}
+	return nil
 }
 
 func (f *finder) modified() (*time.Time, string) {
