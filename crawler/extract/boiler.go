@@ -363,3 +363,90 @@ func normKey(s string) string {
 	}
 	return b.String()
 }
+
+// cleanCopies makes the two working copies of a page the content
+// extractors need in one pass over doc: both without the page furniture
+// preClean removes (the same elements), traf also without the <head>
+// (go-trafilatura would only read metadata and a language guess from it).
+// doc is not modified. It returns the number of elements and of letters
+// the page had, as preClean does.
+func cleanCopies(doc *html.Node) (traf, read *html.Node, elements, letters int) {
+	total := textLen(doc)
+	var s nodeSlab
+	var cp func(n *html.Node, depth int, withTraf bool) (t, r *html.Node)
+	cp = func(n *html.Node, depth int, withTraf bool) (t, r *html.Node) {
+		check := depth <= maxWalkDepth && n.Type == html.ElementNode
+		if check {
+			if isBoiler(n, total) {
+				return nil, nil
+			}
+			elements++
+		}
+		r = s.copy(n)
+		if withTraf && !isDocHead(n) {
+			t = s.copy(n)
+		}
+		if check {
+			neutralizeEmbed(r)
+			if t != nil {
+				neutralizeEmbed(t)
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			ct, cr := cp(c, depth+1, t != nil)
+			if cr != nil {
+				link(r, cr)
+			}
+			if ct != nil {
+				link(t, ct)
+			}
+		}
+		return t, r
+	}
+	traf, read = cp(doc, 0, true)
+	return traf, read, elements, total
+}
+
+// isDocHead reports whether n is the page's <head>.
+func isDocHead(n *html.Node) bool {
+	return n.DataAtom == atom.Head && n.Type == html.ElementNode && n.Parent != nil &&
+		n.Parent.DataAtom == atom.Html && n.Parent.Parent != nil && n.Parent.Parent.Type == html.DocumentNode
+}
+
+// link appends the parentless c as the last child of p.
+func link(p, c *html.Node) {
+	c.Parent = p
+	if p.LastChild == nil {
+		p.FirstChild = c
+	} else {
+		p.LastChild.NextSibling = c
+		c.PrevSibling = p.LastChild
+	}
+	p.LastChild = c
+}
+
+// nodeSlab allocates copied nodes and attributes in chunks rather than
+// one by one.
+type nodeSlab struct {
+	nodes []html.Node
+	attrs []html.Attribute
+}
+
+// copy returns an unlinked copy of n with its own attribute slice.
+func (s *nodeSlab) copy(n *html.Node) *html.Node {
+	if len(s.nodes) == cap(s.nodes) {
+		s.nodes = make([]html.Node, 0, 256)
+	}
+	s.nodes = s.nodes[:len(s.nodes)+1]
+	c := &s.nodes[len(s.nodes)-1]
+	c.Type, c.DataAtom, c.Data, c.Namespace = n.Type, n.DataAtom, n.Data, n.Namespace
+	if k := len(n.Attr); k > 0 {
+		if cap(s.attrs)-len(s.attrs) < k {
+			s.attrs = make([]html.Attribute, 0, max(256, k))
+		}
+		i := len(s.attrs)
+		s.attrs = append(s.attrs, n.Attr...)
+		c.Attr = s.attrs[i : i+k : i+k] // a later append reallocates
+	}
+	return c
+}

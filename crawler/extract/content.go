@@ -8,7 +8,6 @@ import (
 	readability "codeberg.org/readeck/go-readability/v2"
 	trafilatura "github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
-	"golang.org/x/net/html/atom"
 )
 
 // runTrafilatura runs go-trafilatura (no fallback, no date search: we do
@@ -26,10 +25,12 @@ func runTrafilatura(doc *html.Node, pageURL *url.URL) []string {
 	return blockText(res.ContentNode)
 }
 
-// runReadability runs readeck go-readability, which modifies doc, and
+// runReadability runs readeck go-readability, which modifies doc (its own
+// copy: ParseAndMutate saves the clone FromDocument would make), and
 // returns its paragraphs.
 func runReadability(doc *html.Node, pageURL *url.URL) []para {
-	art, err := readability.FromDocument(doc, pageURL)
+	p := readability.NewParser()
+	art, err := p.ParseAndMutate(doc, pageURL)
 	if err != nil || art.Node == nil {
 		return nil
 	}
@@ -54,12 +55,9 @@ const (
 )
 
 func startContent(doc *html.Node, pageURL *url.URL) *contentJob {
-	work := cloneNode(doc)
-	elements, letters := preClean(work)
-	rwork := cloneNode(work)
 	// go-trafilatura also reads metadata and guesses the language from the
 	// <head>; we do both ourselves, so it gets the page without it.
-	dropHead(work)
+	work, rwork, elements, letters := cleanCopies(doc)
 	j := &contentJob{traf: make(chan []string, 1), read: make(chan []para, 1)}
 	if elements > maxTrafilaturaElements || letters > maxTrafilaturaLetters {
 		j.traf <- nil
@@ -76,20 +74,6 @@ func startContent(doc *html.Node, pageURL *url.URL) *contentJob {
 		out = runReadability(rwork, pageURL)
 	}()
 	return j
-}
-
-// dropHead removes the <head> of a parsed page.
-func dropHead(doc *html.Node) {
-	for h := doc.FirstChild; h != nil; h = h.NextSibling {
-		if h.Type == html.ElementNode && h.DataAtom == atom.Html {
-			for c := h.FirstChild; c != nil; c = c.NextSibling {
-				if c.Type == html.ElementNode && c.DataAtom == atom.Head {
-					h.RemoveChild(c)
-					return
-				}
-			}
-		}
-	}
 }
 
 // wait returns the article paragraphs and the links inside them.
