@@ -21,9 +21,9 @@ import (
 // operation, for `go test -bench . ./bench/suite` and benchstat. Each pair
 // (ours, peer) runs on the same data.
 
-func corpusN(b *testing.B, seed int64, n int) []article.Article {
+func corpusN(b *testing.B, seed int64, n int, long bool) []article.Article {
 	b.Helper()
-	arts, err := CorpusArticles(seed, n)
+	arts, err := CorpusArticles(seed, n, long)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -85,7 +85,7 @@ func natsBench(b *testing.B) *bus.Conn {
 // message).
 func BenchmarkPublishSync(b *testing.B) {
 	conn := natsBench(b)
-	arts := corpusN(b, 3, b.N)
+	arts := corpusN(b, 3, b.N, Long)
 	b.ResetTimer()
 	if _, err := PublishSync(context.Background(), conn, arts); err != nil {
 		b.Fatal(err)
@@ -95,7 +95,7 @@ func BenchmarkPublishSync(b *testing.B) {
 // BenchmarkPublishAsync is JetStream PublishBatch of 1000 (op = message).
 func BenchmarkPublishAsync(b *testing.B) {
 	conn := natsBench(b)
-	arts := corpusN(b, 3, b.N)
+	arts := corpusN(b, 3, b.N, Long)
 	b.ResetTimer()
 	if _, err := PublishAsync(context.Background(), conn, arts, 1000); err != nil {
 		b.Fatal(err)
@@ -105,7 +105,7 @@ func BenchmarkPublishAsync(b *testing.B) {
 // BenchmarkCoreRequest is the peer of BenchmarkPublishSync (op = message).
 func BenchmarkCoreRequest(b *testing.B) {
 	conn := natsBench(b)
-	arts := corpusN(b, 3, b.N)
+	arts := corpusN(b, 3, b.N, Long)
 	b.ResetTimer()
 	if _, err := CoreRequest(context.Background(), conn.NATS(), arts); err != nil {
 		b.Fatal(err)
@@ -115,7 +115,7 @@ func BenchmarkCoreRequest(b *testing.B) {
 // BenchmarkCorePublish is the peer of BenchmarkPublishAsync (op = message).
 func BenchmarkCorePublish(b *testing.B) {
 	conn := natsBench(b)
-	arts := corpusN(b, 3, b.N)
+	arts := corpusN(b, 3, b.N, Long)
 	b.ResetTimer()
 	if _, err := CorePublish(context.Background(), conn.NATS(), arts); err != nil {
 		b.Fatal(err)
@@ -124,7 +124,7 @@ func BenchmarkCorePublish(b *testing.B) {
 
 // BenchmarkIndexEndToEnd is NATS -> indexer -> store/bleve (op = article).
 func BenchmarkIndexEndToEnd(b *testing.B) {
-	arts := corpusN(b, 4, b.N)
+	arts := corpusN(b, 4, b.N, Short)
 	b.ResetTimer()
 	if _, _, err := IndexEndToEnd(context.Background(), b.TempDir(), arts, zap.NewNop()); err != nil {
 		b.Fatal(err)
@@ -133,7 +133,7 @@ func BenchmarkIndexEndToEnd(b *testing.B) {
 
 // BenchmarkStorePut is store/bleve Put in batches of 500 (op = article).
 func BenchmarkStorePut(b *testing.B) {
-	arts := corpusN(b, 4, b.N)
+	arts := corpusN(b, 4, b.N, Short)
 	st, err := sbleve.Open(b.TempDir(), sbleve.Options{}, zap.NewNop())
 	if err != nil {
 		b.Fatal(err)
@@ -148,7 +148,7 @@ func BenchmarkStorePut(b *testing.B) {
 // BenchmarkBareBleve is the peer of the two above: bare Bleve batches of
 // 500 of the same documents with the store's mapping (op = article).
 func BenchmarkBareBleve(b *testing.B) {
-	arts := corpusN(b, 4, b.N)
+	arts := corpusN(b, 4, b.N, Short)
 	m, err := StoreMapping()
 	if err != nil {
 		b.Fatal(err)
@@ -185,7 +185,7 @@ func searchFixture(b *testing.B) (string, []SearchQuery) {
 			return
 		}
 		var sample []article.Article
-		err = Corpus(5, benchSearchArticles, 1000, func(batch []article.Article) error {
+		err = Corpus(5, benchSearchArticles, 1000, Short, func(batch []article.Article) error {
 			if sample == nil {
 				sample = batch[:50]
 			}

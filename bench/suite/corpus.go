@@ -25,14 +25,23 @@ const CorpusSpan = 2 * 365 * 24 * time.Hour
 // CorpusEnd is the publication time of a corpus's newest article.
 var CorpusEnd = simsite.DefaultBaseTime
 
+// Article sizes of a corpus.
+const (
+	// Short articles are simsite's own: a body of about 2 KB of text, a
+	// JSON Article of about 3 KB, like the short news items that make up
+	// most of the Azerbaijani outlets' output.
+	Short = false
+	// Long articles also carry the paragraphs of the next article of their
+	// language: a body of about 4 KB and a JSON Article of about 5 KB.
+	Long = true
+)
+
 // Corpus generates n synthetic articles deterministically from seed and
 // hands them to fn in batches of at most batch, newest first. The text is
 // simsite's generator (realistic Azerbaijani, Russian and English news
-// sentences, unique leads); each article's body also gets the paragraphs of
-// the next article of its language in the chunk, so that a body is about
-// 4 KB and a JSON Article about 5 KB, the size of a typical news article.
-// fn may keep the slice it is given.
-func Corpus(seed int64, n, batch int, fn func([]article.Article) error) error {
+// sentences, unique leads); long selects Long articles. fn may keep the
+// slice it is given.
+func Corpus(seed int64, n, batch int, long bool, fn func([]article.Article) error) error {
 	if batch <= 0 {
 		batch = 1000
 	}
@@ -40,7 +49,7 @@ func Corpus(seed int64, n, batch int, fn func([]article.Article) error) error {
 	interval = max(interval, time.Second)
 	for c := 0; c*CorpusChunk < n; c++ {
 		size := min(CorpusChunk, n-c*CorpusChunk)
-		arts, err := corpusChunk(seed, c, size, interval)
+		arts, err := corpusChunk(seed, c, size, interval, long)
 		if err != nil {
 			return err
 		}
@@ -55,16 +64,16 @@ func Corpus(seed int64, n, batch int, fn func([]article.Article) error) error {
 
 // CorpusArticles returns the first n articles of Corpus(seed, ...) in
 // memory.
-func CorpusArticles(seed int64, n int) ([]article.Article, error) {
+func CorpusArticles(seed int64, n int, long bool) ([]article.Article, error) {
 	out := make([]article.Article, 0, n)
-	err := Corpus(seed, n, 1000, func(b []article.Article) error {
+	err := Corpus(seed, n, 1000, long, func(b []article.Article) error {
 		out = append(out, b...)
 		return nil
 	})
 	return out, err
 }
 
-func corpusChunk(seed int64, chunk, size int, interval time.Duration) ([]article.Article, error) {
+func corpusChunk(seed int64, chunk, size int, interval time.Duration, long bool) ([]article.Article, error) {
 	site, err := simsite.New(simsite.Config{
 		Seed:     seed*1_000_003 + int64(chunk),
 		Articles: size,
@@ -95,7 +104,7 @@ func corpusChunk(seed int64, chunk, size int, interval time.Duration) ([]article
 	for i, t := range truth {
 		pub, mod, views := t.PublishedAt, t.ModifiedAt, t.Views
 		body := t.Body
-		if j := next[i]; j != i {
+		if j := next[i]; long && j != i {
 			body += "\n\n" + truth[j].Body
 		}
 		a := article.Article{

@@ -38,6 +38,8 @@ type DemoResult struct {
 	// AllSeconds is when all Articles were searchable.
 	AllSeconds float64 `json:"all_seconds"`
 	Polls      int     `json:"polls"`
+	// MaxRSSKB is the demo process's peak RSS (getrusage), in KiB.
+	MaxRSSKB int64 `json:"max_rss_kb"`
 }
 
 // BuildBinary runs `go build -o dir/name pkg` in the module root and
@@ -156,7 +158,13 @@ func Demo(ctx context.Context, cfg DemoConfig) (DemoResult, error) {
 			break
 		}
 	}
-	if err := stop(); err != nil {
+	err = stop()
+	if cmd.ProcessState != nil {
+		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+			res.MaxRSSKB = ru.Maxrss
+		}
+	}
+	if err != nil {
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {
 			return res, err
@@ -187,7 +195,7 @@ func searchTotal(c *http.Client, url string) (int64, error) {
 // DemoFigures turns a DemoResult into table rows.
 func DemoFigures(r DemoResult) []Figure {
 	all := Single(fmt.Sprintf("demo start -> %d searchable", r.Articles), "s", LowerIsBetter, r.AllSeconds,
-		fmt.Sprintf("newswatch demo --articles %d as a subprocess; API up at %.2f s, first article searchable at %.2f s",
-			r.Articles, r.APISeconds, r.FirstSeconds))
+		fmt.Sprintf("newswatch demo --articles %d as a subprocess (fresh data dir), polling /v1/search?size=0 every 50 ms; API up at %.2f s, first article searchable at %.2f s, demo peak RSS %.0f MiB",
+			r.Articles, r.APISeconds, r.FirstSeconds, float64(r.MaxRSSKB)/1024))
 	return []Figure{all}
 }

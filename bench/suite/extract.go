@@ -125,6 +125,9 @@ func DateFigures(r DateResult) []Figure {
 	}
 	var out []Figure
 	for _, p := range r.Scores[1:] {
+		if !strings.Contains(p.Tool, "htmldate") {
+			continue // a variant of ours, not a peer
+		}
 		f := Compare("published date F1", "F1", HigherIsBetter, ours.F1, p.Tool, p.F1)
 		f.Note = fmt.Sprintf("%d pages of date-bench/dev, exact day (datebench)", r.Pages)
 		ms := Compare("date extraction time", "ms/page", LowerIsBetter, ours.MsPerPage, p.Tool, p.MsPerPage)

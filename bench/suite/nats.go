@@ -68,7 +68,7 @@ func NATS(ctx context.Context, cfg NATSConfig) (NATSResult, error) {
 		log = zap.NewNop()
 	}
 	res := NATSResult{SyncMessages: cfg.Sync, AsyncMessages: cfg.Async, Batch: cfg.Batch}
-	arts, err := CorpusArticles(cfg.Seed, cfg.Sync+cfg.Async)
+	arts, err := CorpusArticles(cfg.Seed, cfg.Sync+cfg.Async, Long)
 	if err != nil {
 		return res, err
 	}

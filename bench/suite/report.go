@@ -61,8 +61,12 @@ type Section struct {
 	Name    string   `json:"name"`
 	Seconds float64  `json:"seconds"`
 	Figures []Figure `json:"figures"`
-	// MaxRSSKB is the peak resident set size of the process that ran the
-	// section (getrusage ru_maxrss), in KiB.
+	// CPUSeconds is the user+system CPU time of the section's process and
+	// its children: unlike Seconds, it hardly depends on other load.
+	CPUSeconds float64 `json:"cpu_seconds,omitempty"`
+	// MaxRSSKB is the peak resident set size of the section's process or
+	// the largest of its children (getrusage ru_maxrss of the waited-for
+	// child), in KiB.
 	MaxRSSKB int64 `json:"max_rss_kb,omitempty"`
 	// Details holds the raw measurements behind the figures.
 	Details map[string]any `json:"details,omitempty"`
@@ -113,37 +117,44 @@ func WriteTable(w io.Writer, r *Report) error {
 	fmt.Fprintf(w, "machine: %d cores (%s), %.1f GiB RAM, %s, %s/%s, load average at start %s\n\n",
 		m.Cores, m.CPUModel, float64(m.MemoryBytes)/(1<<30), m.GoVersion, m.OS, m.Arch, m.LoadAvg)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "section\tfigure\tnewswatch\tpeer\tpeer value\tratio\t")
+	fmt.Fprintln(tw, "section\tfigure\tnewswatch\tpeer\tpeer value\tratio\tbetter\t")
+	var notes []string
 	for _, s := range r.Sections {
 		name := s.Name
 		for _, f := range s.Figures {
-			val, peerVal, ratio := FormatValue(f.Value)+" "+f.Unit, "", ""
-			peer := f.Peer
+			val, peer, peerVal, ratio := FormatValue(f.Value)+" "+f.Unit, f.Peer, "", ""
 			switch {
 			case f.Missing != "":
-				val, peer = "missing", f.Missing
+				val, peer = "missing", oneLine(f.Missing, 90)
 			case f.Peer == "":
-				peer = "(no peer) " + f.Note
+				peer = "(no peer)"
 			default:
 				peerVal = FormatValue(f.PeerValue) + " " + f.Unit
 				if f.Ratio != 0 {
 					ratio = fmt.Sprintf("%.2fx", f.Ratio)
 				}
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t\n", name, f.Name, val, peer, peerVal, ratio)
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", name, f.Name, val, peer, peerVal, ratio, f.Better)
+			if f.Note != "" {
+				notes = append(notes, fmt.Sprintf("%s / %s: %s", s.Name, f.Name, f.Note))
+			}
 			name = ""
 		}
 		if s.Error != "" {
-			fmt.Fprintf(tw, "%s\terror\t%s\t\t\t\t\n", name, oneLine(s.Error, 100))
+			fmt.Fprintf(tw, "%s\terror\t%s\t\t\t\t\t\n", name, oneLine(s.Error, 100))
 		}
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "ratio = newswatch / peer, both measured in this run; see each section's notes in the JSON.")
+	fmt.Fprintln(w, "ratio = newswatch / peer, both measured in this run; \"better\" says which direction is good.")
+	for _, n := range notes {
+		fmt.Fprintln(w, "  "+n)
+	}
+	fmt.Fprintln(w, "time per section (wall, CPU of the section's processes, peak RSS of the largest of them):")
 	for _, s := range r.Sections {
-		fmt.Fprintf(w, "  %-8s %6.1f s", s.Name, s.Seconds)
+		fmt.Fprintf(w, "  %-8s %6.1f s wall, %6.1f s CPU", s.Name, s.Seconds, s.CPUSeconds)
 		if s.MaxRSSKB > 0 {
 			fmt.Fprintf(w, ", peak RSS %.0f MiB", float64(s.MaxRSSKB)/1024)
 		}

@@ -210,18 +210,22 @@ type QueryStat struct {
 
 // SearchResult holds the search benchmark's measurements.
 type SearchResult struct {
-	Articles     int         `json:"articles"`
-	LoadSeconds  float64     `json:"load_seconds"`
-	LoadPerSec   float64     `json:"load_per_sec"`
-	IndexBytes   int64       `json:"index_bytes"`
-	JSONBytes    int64       `json:"json_bytes"` // the articles as JSON Article v1
-	Queries      int         `json:"queries"`
-	Rounds       int         `json:"rounds"`
-	Store        Latency     `json:"store"`
-	Bare         Latency     `json:"bare"`
-	PerQuery     []QueryStat `json:"per_query"`
-	PeakRSSKB    int64       `json:"peak_rss_kb"`
-	HighlightsOn bool        `json:"highlights_on"`
+	Articles    int         `json:"articles"`
+	LoadSeconds float64     `json:"load_seconds"`
+	LoadPerSec  float64     `json:"load_per_sec"`
+	IndexBytes  int64       `json:"index_bytes"`
+	JSONBytes   int64       `json:"json_bytes"` // the articles as JSON Article v1
+	Queries     int         `json:"queries"`
+	Rounds      int         `json:"rounds"`
+	Store       Latency     `json:"store"`
+	Bare        Latency     `json:"bare"`
+	PerQuery    []QueryStat `json:"per_query"`
+	PeakRSSKB   int64       `json:"peak_rss_kb"`
+	// SettleSeconds is the wait for background merges after the load;
+	// Segments the index's file segments then.
+	SettleSeconds float64 `json:"settle_seconds"`
+	Segments      int     `json:"segments"`
+	HighlightsOn  bool    `json:"highlights_on"`
 }
 
 // Search loads Articles synthetic articles into store/bleve with Put,
@@ -262,7 +266,7 @@ func Search(ctx context.Context, cfg SearchConfig) (SearchResult, error) {
 	}
 	var sample []article.Article
 	start := time.Now()
-	err = Corpus(cfg.Seed, cfg.Articles, cfg.Batch, func(b []article.Article) error {
+	err = Corpus(cfg.Seed, cfg.Articles, cfg.Batch, Short, func(b []article.Article) error {
 		if sample == nil {
 			sample = slices.Clone(b[:min(len(b), 50)])
 		}
@@ -291,12 +295,31 @@ func Search(ctx context.Context, cfg SearchConfig) (SearchResult, error) {
 		return res, fmt.Errorf("index holds %d articles, want %d", all.Total, cfg.Articles)
 	}
 
+	if err := st.Close(); err != nil {
+		return res, err
+	}
+	path := filepath.Join(dir, sbleve.IndexDirName)
+	if res.SettleSeconds, res.Segments, err = settle(path, 2*time.Minute); err != nil {
+		return res, err
+	}
+	if res.IndexBytes, err = DirSize(dir); err != nil {
+		return res, err
+	}
+
+	// Rounds alternate between the store and bare Bleve, each opening the
+	// index afresh, so that drifting machine load hits both alike; round 0
+	// of each warms up and is not counted.
 	mix := QueryMix(sample)
 	res.Queries = len(mix)
 	stats := make([]QueryStat, len(mix))
-	perQuery := make([][]time.Duration, len(mix))
-	var samples []time.Duration
+	storeQ := make([][]time.Duration, len(mix))
+	bareQ := make([][]time.Duration, len(mix))
+	var storeAll, bareAll []time.Duration
 	for round := 0; round <= cfg.Rounds; round++ {
+		st, err := sbleve.Open(dir, sbleve.Options{}, log)
+		if err != nil {
+			return res, err
+		}
 		for i, q := range mix {
 			t := time.Now()
 			r, err := st.Search(ctx, q.Query)
@@ -305,64 +328,96 @@ func Search(ctx context.Context, cfg SearchConfig) (SearchResult, error) {
 				st.Close()
 				return res, fmt.Errorf("query %q: %w", q.Name, err)
 			}
-			stats[i] = QueryStat{Name: q.Name, Kind: q.Kind, Total: r.Total}
-			if round > 0 { // round 0 warms up
-				samples = append(samples, d)
-				perQuery[i] = append(perQuery[i], d)
+			stats[i].Name, stats[i].Kind, stats[i].Total = q.Name, q.Kind, r.Total
+			if round > 0 {
+				storeAll = append(storeAll, d)
+				storeQ[i] = append(storeQ[i], d)
 			}
 		}
-	}
-	res.Store = Summarize(samples)
-	for i := range stats {
-		stats[i].MedianMs = Summarize(perQuery[i]).P50
-	}
-	if err := st.Close(); err != nil {
-		return res, err
-	}
-	if res.IndexBytes, err = DirSize(dir); err != nil {
-		return res, err
-	}
-
-	idx, err := bv.Open(filepath.Join(dir, sbleve.IndexDirName))
-	if err != nil {
-		return res, fmt.Errorf("open bare: %w", err)
-	}
-	defer idx.Close()
-	samples = samples[:0]
-	for i := range perQuery {
-		perQuery[i] = perQuery[i][:0]
-	}
-	for round := 0; round <= cfg.Rounds; round++ {
+		if err := st.Close(); err != nil {
+			return res, err
+		}
+		idx, err := bv.Open(path)
+		if err != nil {
+			return res, fmt.Errorf("open bare: %w", err)
+		}
 		for i, q := range mix {
 			req := q.Bare()
 			t := time.Now()
 			r, err := idx.SearchInContext(ctx, req)
 			d := time.Since(t)
 			if err != nil {
+				idx.Close()
 				return res, fmt.Errorf("bare query %q: %w", q.Name, err)
 			}
 			stats[i].BareTotal = r.Total
 			if round > 0 {
-				samples = append(samples, d)
-				perQuery[i] = append(perQuery[i], d)
+				bareAll = append(bareAll, d)
+				bareQ[i] = append(bareQ[i], d)
 			}
 		}
+		if err := idx.Close(); err != nil {
+			return res, err
+		}
 	}
-	res.Bare = Summarize(samples)
+	res.Store, res.Bare = Summarize(storeAll), Summarize(bareAll)
 	for i := range stats {
-		stats[i].BareMedianMs = Summarize(perQuery[i]).P50
+		stats[i].MedianMs = Summarize(storeQ[i]).P50
+		stats[i].BareMedianMs = Summarize(bareQ[i]).P50
 	}
 	res.PerQuery = stats
 	res.PeakRSSKB = PeakRSSKB()
 	return res, nil
 }
 
+// settle opens the Bleve index at path and waits until its background
+// merges have finished (no in-memory segments and the same number of file
+// segments for two seconds), at most limit; it returns the wait and the
+// segments left.
+func settle(path string, limit time.Duration) (float64, int, error) {
+	idx, err := bv.Open(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("open bare: %w", err)
+	}
+	defer idx.Close()
+	start := time.Now()
+	count := func() (mem, file int) {
+		m, _ := idx.StatsMap()["index"].(map[string]interface{})
+		num := func(k string) int {
+			switch v := m[k].(type) {
+			case uint64:
+				return int(v)
+			case int:
+				return v
+			case float64:
+				return int(v)
+			}
+			return -1
+		}
+		return num("num_root_memorysegments"), num("num_root_filesegments")
+	}
+	_, last := count()
+	stable := time.Now()
+	for time.Since(start) < limit {
+		time.Sleep(200 * time.Millisecond)
+		mem, file := count()
+		if file != last || mem != 0 {
+			last, stable = file, time.Now()
+			continue
+		}
+		if time.Since(stable) >= 2*time.Second {
+			break
+		}
+	}
+	return time.Since(start).Seconds(), last, nil
+}
+
 // SearchFigures turns a SearchResult into table rows.
 func SearchFigures(r SearchResult) []Figure {
 	n := fmt.Sprintf("%dk articles", r.Articles/1000)
 	peer := "bare Bleve, same index+intent"
-	note := fmt.Sprintf("%d queries x %d rounds (az/ru/en terms, phrases, booleans, filters, newest, prefix), %d hits with highlights; peer: hand-written Bleve queries, no highlights",
-		r.Queries, r.Rounds, SearchSize)
+	note := fmt.Sprintf("%d synthetic az/ru/en articles (%.1f KB JSON each); %d queries x %d rounds (terms, phrases, booleans, filters, newest, prefix), %d hits with highlights; peer: hand-written Bleve queries of the same intent, no highlights",
+		r.Articles, float64(r.JSONBytes)/float64(max(r.Articles, 1))/1000, r.Queries, r.Rounds, SearchSize)
 	p50 := Compare("search p50 @ "+n, "ms", LowerIsBetter, r.Store.P50, peer, r.Bare.P50)
 	p50.Note = note
 	p95 := Compare("search p95 @ "+n, "ms", LowerIsBetter, r.Store.P95, peer, r.Bare.P95)

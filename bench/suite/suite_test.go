@@ -34,7 +34,7 @@ func TestBareDocumentMatchesStoreMapping(t *testing.T) {
 	if !slices.Equal(inMapping, want) {
 		t.Fatalf("store/bleve mapping fields %v, BareDocument knows %v: update BareDocument to match store/bleve's document()", inMapping, want)
 	}
-	arts, err := CorpusArticles(1, 12)
+	arts, err := CorpusArticles(1, 12, Short)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -59,11 +59,11 @@ func TestBareDocumentMatchesStoreMapping(t *testing.T) {
 }
 
 func TestCorpus(t *testing.T) {
-	a, err := CorpusArticles(7, 40)
+	a, err := CorpusArticles(7, 40, Long)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := CorpusArticles(7, 40)
+	b, err := CorpusArticles(7, 40, Long)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,8 +94,23 @@ func TestCorpus(t *testing.T) {
 	if langs["az"] == 0 || langs["ru"] == 0 || langs["en"] == 0 {
 		t.Errorf("languages %v, want az, ru and en", langs)
 	}
-	if mean := size / len(a); mean < 3500 || mean > 8000 {
-		t.Errorf("mean JSON size %d bytes, want an article-sized ~5 KB", mean)
+	if mean := size / len(a); mean < 4000 || mean > 8000 {
+		t.Errorf("mean JSON size of Long articles %d bytes, want ~5 KB", mean)
+	}
+	short, err := CorpusArticles(7, 40, Short)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size = 0
+	for i := range short {
+		if short[i].ID != a[i].ID || !strings.HasPrefix(a[i].Body, short[i].Body) {
+			t.Fatalf("Short article %d is not the start of the Long one", i)
+		}
+		body, _ := bus.Encode(&short[i])
+		size += len(body)
+	}
+	if mean := size / len(short); mean < 2000 || mean > 4500 {
+		t.Errorf("mean JSON size of Short articles %d bytes, want ~3 KB", mean)
 	}
 	for i := 1; i < len(a); i++ {
 		if a[i].PublishedAt.After(*a[i-1].PublishedAt) {
@@ -105,7 +120,7 @@ func TestCorpus(t *testing.T) {
 }
 
 func TestQueryMix(t *testing.T) {
-	sample, err := CorpusArticles(5, 50)
+	sample, err := CorpusArticles(5, 50, Short)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,7 +182,7 @@ func TestReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := buf.String()
-	for _, want := range []string{"2 cores (cpu)", "1.0 GiB", "go1", "50.00 pages/s", "200.0 pages/s", "0.25x", "(no peer) no peer here", "missing", "tool failed"} {
+	for _, want := range []string{"2 cores (cpu)", "1.0 GiB", "go1", "50.00 pages/s", "200.0 pages/s", "0.25x", "(no peer)", "time: no peer here", "missing", "tool failed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
@@ -195,6 +210,7 @@ func TestExtractionFigures(t *testing.T) {
 	}
 	var d DateResult
 	if err := json.Unmarshal([]byte(`{"pages": 2, "scores": [{"tool": "newswatch dates.Find", "f1": 0.9, "ms_per_page": 1},
+		{"tool": "newswatch dates.Find (no URL)", "f1": 0.8, "ms_per_page": 1},
 		{"tool": "go-htmldate fast", "f1": 0.6, "ms_per_page": 2}]}`), &d); err != nil {
 		t.Fatal(err)
 	}
