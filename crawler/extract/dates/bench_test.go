@@ -116,3 +116,29 @@ func TestDebugDev(t *testing.T) {
 		}
 	}
 }
+
+// TestDumpDev writes Find's full result for every dev page to the file
+// named by DATES_DUMP, to compare two versions of the package.
+func TestDumpDev(t *testing.T) {
+	out := os.Getenv("DATES_DUMP")
+	if out == "" {
+		t.Skip("set DATES_DUMP=file")
+	}
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	var b strings.Builder
+	for _, p := range loadDev(t) {
+		for _, u := range []string{p.url, ""} {
+			r := Find(p.doc, Options{URL: u, Now: now})
+			f := func(t *time.Time) string {
+				if t == nil {
+					return "-"
+				}
+				return t.Format(time.RFC3339)
+			}
+			fmt.Fprintf(&b, "%s url=%v %s %s %s\n", p.id, u != "", f(r.Published), f(r.Modified), r.Source)
+		}
+	}
+	if err := os.WriteFile(out, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"unicode"
 	"unicode/utf8"
 
 	htmldate "github.com/markusmobius/go-htmldate"
@@ -98,6 +99,9 @@ type finder struct {
 	n          int
 	inArticle  map[*html.Node]bool
 	articleCnt int
+
+	visDone        bool
+	visAbs, visRel []cand
 }
 
 func (f *finder) walk(n *html.Node) {
@@ -122,7 +126,7 @@ func (f *finder) walk(n *html.Node) {
 				// The article title: the first <h1> with words in it (a
 				// logo wrapped in <h1> has none), one inside <article>
 				// preferred.
-				if !skip && (f.h1 == nil || inArt && !f.h1InArt) && text(n) != "" {
+				if !skip && (f.h1 == nil || inArt && !f.h1InArt) && hasText(n) {
 					f.h1, f.h1InArt = n, inArt
 				}
 			case atom.Article:
@@ -157,18 +161,52 @@ func (f *finder) walk(n *html.Node) {
 	}
 }
 
-var reDateClass = regexp.MustCompile(`(?i)(^|[\s_-])(date|datum|fecha|data|time|timestamp|published|publish|pubdate|posted|post-?date|entry-date|dateline|byline|article-info|meta-date|news-date|created|datetime|meta|tarix|zaman|vaxt|дата)`)
+// dateClassWords are the class/id words of date-like elements; each
+// matches at the start of a class token (after start, space, '_' or '-'):
+// "post-date", "entry_date", "metadata", "tarix-block".
+var dateClassWords = []string{"date", "datum", "fecha", "data", "time", "timestamp", "published", "publish",
+	"pubdate", "posted", "post-date", "postdate", "entry-date", "dateline", "byline", "article-info",
+	"meta-date", "news-date", "created", "datetime", "meta", "tarix", "zaman", "vaxt", "дата"}
 
 func isDateLike(n *html.Node) bool {
 	switch n.DataAtom {
 	case atom.Html, atom.Body, atom.Head, atom.Script, atom.Style, atom.Input, atom.Select, atom.Option, atom.Form, atom.Img, atom.A:
 		return false
 	}
-	c, id := attr(n, "class"), attr(n, "id")
-	if c == "" && id == "" {
-		return false
+	var c, id string
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "class":
+			c = a.Val
+		case "id":
+			id = a.Val
+		}
 	}
-	return reDateClass.MatchString(c) || reDateClass.MatchString(id)
+	return hasDateWord(c) || hasDateWord(id)
+}
+
+// hasDateWord reports whether a dateClassWords entry starts a token of s
+// (case-insensitively), without allocating.
+func hasDateWord(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if i > 0 {
+			switch s[i-1] {
+			case ' ', '\t', '\n', '\r', '\f', '_', '-':
+			default:
+				continue
+			}
+		}
+		r := s[i] | 0x20
+		if r != 'd' && r != 'f' && r != 't' && r != 'p' && r != 'b' && r != 'a' && r != 'n' && r != 'e' && r != 'c' && r != 'm' && r != 'z' && r != 'v' && s[i] < 0x80 {
+			continue
+		}
+		for _, w := range dateClassWords {
+			if len(s)-i >= len(w) && strings.EqualFold(s[i:i+len(w)], w) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // cand is a candidate date with a priority (lower is better).
@@ -726,8 +764,29 @@ const afterTitlePrio = 1500000
 // visibleText returns the best visible-text date with a priority in
 // [minPrio, maxPrio].
 func (f *finder) visibleText(minPrio, maxPrio int) *cand {
+	if !f.visDone {
+		f.visAbs, f.visRel = f.visibleCands()
+		f.visDone = true
+	}
+	inRange := func(cs []cand) []cand {
+		var out []cand
+		for _, c := range cs {
+			if c.prio >= minPrio && c.prio <= maxPrio {
+				out = append(out, c)
+			}
+		}
+		return out
+	}
+	if c := best(inRange(f.visAbs)); c != nil {
+		return c
+	}
+	return best(inRange(f.visRel))
+}
+
+// visibleCands collects the absolute and the relative or yearless dates of
+// date-like elements and of the text around the title, with priorities.
+func (f *finder) visibleCands() (abs, rel []cand) {
 	// Date-like elements: near the title, then in the article, then others.
-	var abs, rel []cand
 	consider := func(s string, prio int) {
 		if s == "" || len(s) > 200 {
 			return
@@ -755,7 +814,9 @@ func (f *finder) visibleText(minPrio, maxPrio int) *cand {
 			}
 			prio = 1
 		}
-		consider(text(n), prio*1000000+f.order[n])
+		if s, ok := textUpTo(n, 200); ok {
+			consider(s, prio*1000000+f.order[n])
+		}
 	}
 	// Short text blocks right after the title, and a dateline right before it.
 	if f.h1 != nil {
@@ -788,19 +849,7 @@ func (f *finder) visibleText(minPrio, maxPrio int) *cand {
 			}
 		}
 	}
-	inRange := func(cs []cand) []cand {
-		var out []cand
-		for _, c := range cs {
-			if c.prio >= minPrio && c.prio <= maxPrio {
-				out = append(out, c)
-			}
-		}
-		return out
-	}
-	if c := best(inRange(abs)); c != nil {
-		return c
-	}
-	return best(inRange(rel))
+	return abs, rel
 }
 
 // Labels that introduce a publication or a modification date in running
@@ -884,18 +933,30 @@ func dateParserSegment(s string) bool {
 	if len(s) < 7 {
 		return false
 	}
-	s = strings.Join(strings.Fields(s), " ")
-	n := utf8.RuneCountInString(s)
-	if n <= 6 || n >= 52 {
-		return false
-	}
 	d := 0
 	for i := 0; i < len(s); i++ {
 		if s[i] >= '0' && s[i] <= '9' {
 			d++
 		}
 	}
-	return d >= 4 && d <= 18
+	if d < 4 || d > 18 {
+		return false
+	}
+	// Runes of s with whitespace runs collapsed to one space and trimmed
+	// (strings.Join(strings.Fields(s), " ")), counted without allocating.
+	n, space := 0, false
+	for _, r := range s {
+		if unicode.IsSpace(r) {
+			space = n > 0
+			continue
+		}
+		if space {
+			n++
+			space = false
+		}
+		n++
+	}
+	return n > 6 && n < 52
 }
 
 // htmldate is the last resort: go-htmldate's extensive search (original
@@ -973,6 +1034,65 @@ func attr(n *html.Node, key string) string {
 func hasAttr(n *html.Node, key string) bool {
 	for _, a := range n.Attr {
 		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// textUpTo returns the text content of n with whitespace collapsed, or ""
+// and false when it is longer than max bytes.
+func textUpTo(n *html.Node, max int) (string, bool) {
+	var b []byte
+	space, over := false, false
+	var rec func(*html.Node)
+	rec = func(n *html.Node) {
+		if over {
+			return
+		}
+		if n.Type == html.TextNode {
+			for _, r := range n.Data {
+				if unicode.IsSpace(r) {
+					space = len(b) > 0
+					continue
+				}
+				if space {
+					b = append(b, ' ')
+					space = false
+				}
+				b = utf8.AppendRune(b, r)
+				if len(b) > max {
+					over = true
+					return
+				}
+			}
+			space = len(b) > 0
+			return
+		}
+		if n.Type == html.ElementNode && n.DataAtom == atom.Style {
+			return
+		}
+		for c := n.FirstChild; c != nil && !over; c = c.NextSibling {
+			rec(c)
+		}
+	}
+	rec(n)
+	if over {
+		return "", false
+	}
+	return string(b), true
+}
+
+// hasText reports whether n contains a non-space character.
+func hasText(n *html.Node) bool {
+	if n.Type == html.TextNode {
+		return strings.TrimSpace(n.Data) != ""
+	}
+	if n.Type == html.ElementNode && n.DataAtom == atom.Style {
+		return false
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if hasText(c) {
 			return true
 		}
 	}

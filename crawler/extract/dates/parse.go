@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // MinDate is the earliest plausible publication date; anything before is
@@ -250,9 +251,11 @@ func parse(raw string, loc *time.Location, now time.Time) (parsed, bool) {
 	if len(s) > 400 {
 		s = s[:400]
 	}
-	for _, l := range layouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return fixAbbrev(t, loc), true
+	if layoutShaped(s) {
+		for _, l := range layouts {
+			if t, err := time.Parse(l, s); err == nil {
+				return fixAbbrev(t, loc), true
+			}
 		}
 	}
 	if reUnix.MatchString(s) {
@@ -264,8 +267,10 @@ func parse(raw string, loc *time.Location, now time.Time) (parsed, bool) {
 		return parsed{}, false // every absolute form has digits; word-only relative dates are short
 	}
 	ns := normalize(s)
-	if t, ok := parseRelative(ns, loc, now); ok {
-		return parsed{t: t, zoned: true, hasTime: true, kind: relative}, true
+	if relativeHint(ns) {
+		if t, ok := parseRelative(ns, loc, now); ok {
+			return parsed{t: t, zoned: true, hasTime: true, kind: relative}, true
+		}
 	}
 	if !hasDigit {
 		return parsed{}, false
@@ -306,20 +311,25 @@ func parse(raw string, loc *time.Location, now time.Time) (parsed, bool) {
 		}
 		try(y, mo, d, m[2], m[11])
 	}
-	if m := reDayMonYear.FindStringSubmatchIndex(ns); m != nil {
-		d, _ := strconv.Atoi(ns[m[2]:m[3]])
-		y, _ := strconv.Atoi(ns[m[6]:m[7]])
-		try(y, int(months[ns[m[4]:m[5]]]), d, m[2], m[7])
-	}
-	if m := reMonDayYear.FindStringSubmatchIndex(ns); m != nil {
-		d, _ := strconv.Atoi(ns[m[4]:m[5]])
-		y, _ := strconv.Atoi(ns[m[6]:m[7]])
-		try(y, int(months[ns[m[2]:m[3]]]), d, m[2], m[7])
-	}
-	if m := reYearDayMon.FindStringSubmatchIndex(ns); m != nil {
-		y, _ := strconv.Atoi(ns[m[2]:m[3]])
-		d, _ := strconv.Atoi(ns[m[4]:m[5]])
-		try(y, int(months[ns[m[6]:m[7]]]), d, m[2], m[7])
+	// The month-name patterns are large alternations; run them only when
+	// a month name and (for the first three) a year are present.
+	monthName := hasMonthWord(ns)
+	if monthName && hasYear(ns) {
+		if m := reDayMonYear.FindStringSubmatchIndex(ns); m != nil {
+			d, _ := strconv.Atoi(ns[m[2]:m[3]])
+			y, _ := strconv.Atoi(ns[m[6]:m[7]])
+			try(y, int(months[ns[m[4]:m[5]]]), d, m[2], m[7])
+		}
+		if m := reMonDayYear.FindStringSubmatchIndex(ns); m != nil {
+			d, _ := strconv.Atoi(ns[m[4]:m[5]])
+			y, _ := strconv.Atoi(ns[m[6]:m[7]])
+			try(y, int(months[ns[m[2]:m[3]]]), d, m[2], m[7])
+		}
+		if m := reYearDayMon.FindStringSubmatchIndex(ns); m != nil {
+			y, _ := strconv.Atoi(ns[m[2]:m[3]])
+			d, _ := strconv.Atoi(ns[m[4]:m[5]])
+			try(y, int(months[ns[m[6]:m[7]]]), d, m[2], m[7])
+		}
 	}
 	if c == nil {
 		if m := reCompact.FindStringSubmatchIndex(ns); m != nil {
@@ -340,7 +350,7 @@ func parse(raw string, loc *time.Location, now time.Time) (parsed, bool) {
 			try(y, mo, d, m[2], m[7])
 		}
 	}
-	if c == nil {
+	if c == nil && monthName {
 		// Day and month without a year: the latest such day not after now.
 		if m := reDayMon.FindStringSubmatchIndex(ns); m != nil {
 			d, _ := strconv.Atoi(ns[m[2]:m[3]])
@@ -400,6 +410,76 @@ func parse(raw string, loc *time.Location, now time.Time) (parsed, bool) {
 	}
 	p.t = time.Date(c.y, time.Month(c.m), c.d, hh, mm, ss, 0, zone)
 	return p, true
+}
+
+// layoutShaped reports whether s could match one of layouts: an ISO date
+// (yyyy-mm-dd...) or a weekday-first RFC 1123 / Ruby date, 16 bytes or more.
+func layoutShaped(s string) bool {
+	if len(s) < 16 {
+		return false
+	}
+	if s[0] >= '0' && s[0] <= '9' {
+		return s[4] == '-' && s[7] == '-'
+	}
+	return s[3] == ',' || s[3] == ' '
+}
+
+// monthWords holds every word of every month name.
+var monthWords = map[string]bool{}
+
+func init() {
+	for n := range months {
+		for _, w := range strings.Fields(n) {
+			monthWords[w] = true
+		}
+	}
+}
+
+// hasMonthWord reports whether a run of letters in the normalized s is a
+// month name (or a word of one).
+func hasMonthWord(s string) bool {
+	start := -1
+	for i, r := range s {
+		if unicode.IsLetter(r) || unicode.Is(unicode.Mn, r) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		if start >= 0 {
+			if monthWords[s[start:i]] {
+				return true
+			}
+			start = -1
+		}
+	}
+	return start >= 0 && monthWords[s[start:]]
+}
+
+// hasYear reports whether s contains 19xx or 20xx.
+func hasYear(s string) bool {
+	for i := 0; i+3 < len(s); i++ {
+		if (s[i] == '1' && s[i+1] == '9' || s[i] == '2' && s[i+1] == '0') && isDigit(s[i+2]) && isDigit(s[i+3]) {
+			return true
+		}
+	}
+	return false
+}
+
+func isDigit(b byte) bool { return b >= '0' && b <= '9' }
+
+// relativeWords are the words every relative date contains.
+var relativeWords = []string{"əvvəl", "öncə", "назад", "ago", "önce", "bu gün", "bugün", "сегодня", "today", "heute",
+	"dün", "вчера", "yesterday", "gestern", "позавчера", "srağagün", "sırağagün", "только что", "just now", "indicə", "şimdi"}
+
+// relativeHint is a cheap filter before parseRelative's patterns.
+func relativeHint(s string) bool {
+	for _, w := range relativeWords {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 // fixAbbrev repairs a time parsed with a zone abbreviation: Go gives
