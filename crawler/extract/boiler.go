@@ -71,6 +71,57 @@ func matchWords(words []string, single, pairs map[string]bool) bool {
 	return false
 }
 
+// matchName is matchWords(nameWords(s), single, pairs) without allocating
+// for short ASCII names.
+func matchName(s string, single, pairs map[string]bool) bool {
+	var low [160]byte
+	if len(s) > len(low) {
+		return matchWords(nameWords(s), single, pairs)
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x80 {
+			return matchWords(nameWords(s), single, pairs)
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		low[i] = c
+	}
+	b := low[:len(s)]
+	var pair [2*len(low) + 1]byte
+	prev := []byte(nil)
+	for i := 0; i < len(b); {
+		for i < len(b) && isNameSep(b[i]) {
+			i++
+		}
+		start := i
+		for i < len(b) && !isNameSep(b[i]) {
+			i++
+		}
+		if start == i {
+			break
+		}
+		w := b[start:i]
+		if single[string(w)] {
+			return true
+		}
+		if pairs != nil && prev != nil {
+			k := copy(pair[:], prev)
+			pair[k] = '-'
+			k++
+			k += copy(pair[k:], w)
+			if pairs[string(pair[:k])] {
+				return true
+			}
+		}
+		prev = w
+	}
+	return false
+}
+
+func isNameSep(c byte) bool { return c == ' ' || c == '-' || c == '_' || c == '\t' || c == '\n' }
+
 // boilerRoles are ARIA landmarks outside an article's text.
 var boilerRoles = map[string]bool{
 	"navigation": true, "contentinfo": true, "banner": true, "complementary": true,
@@ -143,7 +194,11 @@ func isBoiler(n *html.Node, total int) bool {
 				return textLen(n)*3 < total
 			}
 		case "class", "id":
-			attrs += " " + a.Val
+			if attrs == "" {
+				attrs = a.Val
+			} else {
+				attrs += " " + a.Val
+			}
 		case "itemprop":
 			if a.Val == "articleBody" {
 				return false
@@ -153,11 +208,10 @@ func isBoiler(n *html.Node, total int) bool {
 	if attrs == "" {
 		return false
 	}
-	words := nameWords(attrs)
-	if !matchWords(words, boilerWords, boilerPairs) || matchWords(words, embedWords, embedPairs) {
+	if !matchName(attrs, boilerWords, boilerPairs) || matchName(attrs, embedWords, embedPairs) {
 		return false
 	}
-	if matchWords(words, contentWords, nil) && paraLen(n) >= 300 {
+	if matchName(attrs, contentWords, nil) && paraLen(n) >= 300 {
 		return false
 	}
 	return textLen(n)*3 < total
@@ -183,15 +237,27 @@ func paraLen(n *html.Node) int {
 // "embed") so that readability, which drops anything named "social", keeps
 // it.
 func neutralizeEmbed(n *html.Node) {
-	var words []string
+	if isEmbed(n) {
+		markEmbed(n)
+	}
+}
+
+// isEmbed reports whether n's class and id name an embedded post.
+func isEmbed(n *html.Node) bool {
+	names := ""
 	for _, a := range n.Attr {
 		if a.Key == "class" || a.Key == "id" {
-			words = append(words, nameWords(a.Val)...)
+			if names == "" {
+				names = a.Val
+			} else {
+				names += " " + a.Val
+			}
 		}
 	}
-	if len(words) == 0 || !matchWords(words, embedWords, embedPairs) {
-		return
-	}
+	return matchName(names, embedWords, embedPairs)
+}
+
+func markEmbed(n *html.Node) {
 	for i := range n.Attr {
 		if n.Attr[i].Key == "class" || n.Attr[i].Key == "id" {
 			n.Attr[i].Val = "embedded-post"
@@ -301,7 +367,7 @@ func filterParas(ps []para, f pageFacts) []para {
 		tagSet[normKey(t)] = true
 	}
 	for i, p := range ps {
-		words := len(strings.Fields(p.Text))
+		words := countFields(p.Text)
 		if i < 3 && normTitle != "" && normKey(p.Text) == normTitle {
 			continue
 		}
@@ -314,7 +380,7 @@ func filterParas(ps []para, f pageFacts) []para {
 		if words <= 12 && p.linkDensity() > 0.8 || words <= 25 && p.linkDensity() > 0.95 {
 			continue
 		}
-		if len(tokens(p.Text)) == 0 || shortcode.MatchString(p.Text) || words <= 6 && bareURL.MatchString(p.Text) {
+		if !hasToken(p.Text) || shortcode.MatchString(p.Text) || words <= 6 && bareURL.MatchString(p.Text) {
 			continue
 		}
 		if words <= 8 && (i < 3 || i >= len(ps)-3) && strings.ContainsAny(p.Text, "0123456789") &&
@@ -386,10 +452,10 @@ func cleanCopies(doc *html.Node) (traf, read *html.Node, elements, letters int) 
 		if withTraf && !isDocHead(n) {
 			t = s.copy(n)
 		}
-		if check {
-			neutralizeEmbed(r)
+		if check && isEmbed(n) {
+			markEmbed(r)
 			if t != nil {
-				neutralizeEmbed(t)
+				markEmbed(t)
 			}
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -449,4 +515,27 @@ func (s *nodeSlab) copy(n *html.Node) *html.Node {
 		c.Attr = s.attrs[i : i+k : i+k] // a later append reallocates
 	}
 	return c
+}
+
+// countFields is len(strings.Fields(s)) without the slice.
+func countFields(s string) int {
+	n, in := 0, false
+	for _, c := range s {
+		sp := unicode.IsSpace(c)
+		if !sp && !in {
+			n++
+		}
+		in = !sp
+	}
+	return n
+}
+
+// hasToken is len(tokens(s)) > 0 without the slice.
+func hasToken(s string) bool {
+	for _, r := range s {
+		if r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) {
+			return true
+		}
+	}
+	return false
 }

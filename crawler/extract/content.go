@@ -115,10 +115,10 @@ func tokens(s string) []string {
 // shingleSet is the set of hashed 3-grams of the tokens of a text.
 type shingleSet map[uint64]struct{}
 
-func newShingleSet(paras []string) shingleSet {
+func newShingleSet(paras [][]string) shingleSet {
 	s := make(shingleSet)
-	for _, p := range paras {
-		s.add(tokens(p))
+	for _, t := range paras {
+		s.add(t)
 	}
 	return s
 }
@@ -190,17 +190,18 @@ func combine(traf []string, read []para) []para {
 	if len(traf) == 0 {
 		return read
 	}
-	keyed := make([]string, len(traf))
+	// ktoks are the tokens of the trafilatura paragraphs, CJK-joined.
+	ktoks := make([][]string, len(traf))
 	tletters := 0
 	for i, p := range traf {
-		keyed[i] = joinCJK(p)
+		ktoks[i] = tokens(joinCJK(p))
 		tletters += letters(p)
 	}
-	ts := newShingleSet(keyed)
+	ts := newShingleSet(ktoks)
 	var all strings.Builder
 	all.WriteByte(' ')
-	for _, p := range keyed {
-		for _, t := range tokens(p) {
+	for _, toks := range ktoks {
+		for _, t := range toks {
 			all.WriteString(t)
 			all.WriteByte(' ')
 		}
@@ -209,8 +210,10 @@ func combine(traf []string, read []para) []para {
 	confirmed := make([]bool, len(read))
 	keep := make([]bool, len(read))
 	lastConfirmed := -1
+	rtoks := make([][]string, len(read))
 	for i, p := range read {
 		t := tokens(joinCJK(p.Text))
+		rtoks[i] = t
 		switch {
 		case ts.coverage(t) >= 0.5:
 			confirmed[i] = true
@@ -244,27 +247,29 @@ func combine(traf []string, read []para) []para {
 		}
 	}
 	var out []para
+	var otoks [][]string
 	for i, p := range read {
 		if keep[i] {
 			out = append(out, p)
+			otoks = append(otoks, rtoks[i])
 		}
 	}
-	return fillHoles(out, traf, keyed)
+	return fillHoles(out, otoks, traf, ktoks)
 }
 
 // fillHoles inserts trafilatura paragraphs that the kept text lacks when
 // they sit between two trafilatura paragraphs found in consecutive kept
 // paragraphs: a hole in the middle of the story (readability sometimes drops
 // a short paragraph holding a link), not furniture at its edges.
-func fillHoles(out []para, traf, keyed []string) []para {
+// otoks and ktoks are the CJK-joined tokens of out and traf.
+func fillHoles(out []para, otoks [][]string, traf []string, ktoks [][]string) []para {
 	if len(out) < 2 {
 		return out
 	}
 	// owner maps each shingle of the kept text to the first kept paragraph
 	// holding it.
 	owner := map[uint64]int{}
-	for i, p := range out {
-		t := tokens(joinCJK(p.Text))
+	for i, t := range otoks {
 		for j := 0; j+shingleN <= len(t); j++ {
 			k := shingleKey(t[j : j+shingleN])
 			if _, ok := owner[k]; !ok {
@@ -273,11 +278,10 @@ func fillHoles(out []para, traf, keyed []string) []para {
 		}
 	}
 	// where[k] is the kept paragraph holding trafilatura paragraph k, or -1.
-	where := make([]int, len(keyed))
+	where := make([]int, len(ktoks))
 	votes := map[int]int{}
-	for k, kp := range keyed {
+	for k, t := range ktoks {
 		where[k] = -1
-		t := tokens(kp)
 		n := len(t) - shingleN + 1
 		if n < 1 {
 			continue
@@ -297,21 +301,21 @@ func fillHoles(out []para, traf, keyed []string) []para {
 		}
 	}
 	insert := map[int][]para{} // after kept paragraph i
-	for k := 1; k < len(keyed)-1; k++ {
+	for k := 1; k < len(ktoks)-1; k++ {
 		if where[k] >= 0 || where[k-1] < 0 {
 			continue
 		}
 		// the run of missing paragraphs k..e-1, closed by a found one
 		e := k
-		for e < len(keyed) && where[e] < 0 {
+		for e < len(ktoks) && where[e] < 0 {
 			e++
 		}
-		if e == len(keyed) || where[e] != where[k-1]+1 || e-k > 2 {
+		if e == len(ktoks) || where[e] != where[k-1]+1 || e-k > 2 {
 			k = e
 			continue
 		}
 		for x := k; x < e; x++ {
-			if len(tokens(keyed[x])) >= 8 {
+			if len(ktoks[x]) >= 8 {
 				insert[where[k-1]] = append(insert[where[k-1]], para{Text: traf[x], Chars: letters(traf[x])})
 			}
 		}
@@ -356,7 +360,7 @@ func outboundLinks(hrefs []string, pageURL *url.URL, limit int) []string {
 		if i := strings.IndexByte(abs, '#'); i >= 0 {
 			abs = abs[:i]
 		}
-		if abs == self || seen[abs] || tagHref.MatchString(abs) {
+		if abs == self || seen[abs] || isTagHref(abs) {
 			continue
 		}
 		if u, err := url.Parse(abs); err != nil || strings.Trim(u.Path, "/") == "" && u.RawQuery == "" {

@@ -102,7 +102,7 @@ func readMeta(doc *html.Node, pageURL *url.URL) *meta {
 						relAuthors = append(relAuthors, t)
 					}
 				}
-				if furniture == 0 && tagHref.MatchString(attr(n, "href")) {
+				if furniture == 0 && isTagHref(attr(n, "href")) {
 					if t := strings.TrimSpace(strings.TrimLeft(nodeText(n), "#")); t != "" && len([]rune(t)) <= 40 {
 						pageTags = append(pageTags, t)
 					}
@@ -775,12 +775,48 @@ func isByline(n *html.Node) bool {
 	if c == "" {
 		return false
 	}
-	w := nameWords(c)
-	return matchWords(w, bylineWords, bylinePairs) && !matchWords(w, notBylineWords, nil)
+	return matchName(c, bylineWords, bylinePairs) && !matchName(c, notBylineWords, nil)
 }
 
 // tagHref matches links to tag pages ("/tag/caspian", "?tag=Caspian").
 var tagHref = regexp.MustCompile(`(?i)([?&]tags?=|/tags?/|/etiket(ler)?/|/teg/|/tegi/|/метки/|/теги/)`)
+
+// isTagHref is tagHref.MatchString(h), skipping the regular expression for
+// the ASCII links that cannot match.
+func isTagHref(h string) bool {
+	ascii := true
+	for i := 0; i < len(h); i++ {
+		if h[i] >= 0x80 {
+			ascii = false
+			break
+		}
+	}
+	if ascii && !containsFoldASCII(h, "tag") && !containsFoldASCII(h, "teg") && !containsFoldASCII(h, "etiket") {
+		return false
+	}
+	return tagHref.MatchString(h)
+}
+
+// containsFoldASCII reports whether s contains the lowercase ASCII word w,
+// ignoring ASCII case.
+func containsFoldASCII(s, w string) bool {
+	for i := 0; i+len(w) <= len(s); i++ {
+		j := 0
+		for ; j < len(w); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != w[j] {
+				break
+			}
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
+}
 
 // crumbWords are class words of breadcrumb trails not named "breadcrumb".
 var crumbWords = wordSet(`path crumbs crumb trail pathway`)
@@ -897,7 +933,7 @@ func isBreadcrumb(n *html.Node) bool {
 			if strings.Contains(a.Val, "readcrumb") || strings.Contains(a.Val, "READCRUMB") {
 				return true
 			}
-			if a.Key == "class" && matchWords(nameWords(a.Val), crumbWords, nil) {
+			if a.Key == "class" && matchName(a.Val, crumbWords, nil) {
 				t := nodeText(n)
 				return len([]rune(t)) <= 120 && countLinks(n, 0) >= 2
 			}
@@ -1010,7 +1046,7 @@ func sectionLabel(doc *html.Node) string {
 			case atom.Script, atom.Style, atom.Head, atom.Nav, atom.Footer, atom.Header, atom.Select, atom.Ul, atom.Ol, atom.Aside:
 				return
 			}
-			if c := attr(n, "class"); c != "" && matchWords(nameWords(c), sectionWords, nil) && !isBoilerName(c) {
+			if c := attr(n, "class"); c != "" && matchName(c, sectionWords, nil) && !isBoilerName(c) {
 				t := nodeText(n)
 				if w := len(strings.Fields(t)); w >= 1 && w <= 4 && len([]rune(t)) <= 40 && !digitsOnly(t) && !isJunkLine(t) {
 					found = t
@@ -1115,7 +1151,7 @@ func findViews(doc *html.Node) *int64 {
 				}
 			}
 			cls := attr(n, "class") + " " + attr(n, "id")
-			if viewsClassHint(cls) && matchWords(nameWords(cls), viewsWords, viewsPairs) && !matchWords(nameWords(cls), notViewsWords, nil) {
+			if viewsClassHint(cls) && matchName(cls, viewsWords, viewsPairs) && !matchName(cls, notViewsWords, nil) {
 				if t := nodeText(n); t != "" && countLike(t) {
 					found = parseCount(t)
 					return
