@@ -86,18 +86,16 @@ type finder struct {
 
 	jsonld     []*html.Node
 	metas      []*html.Node
-	times      []*html.Node // <time> and elements with itemprop date*
+	times      []elem // <time> and elements with itemprop date*
 	h1         *html.Node
+	h1Order    int
 	h1InArt    bool
-	dateLike   []*html.Node // elements whose class/id says "date"
+	dateLike   []elem       // elements whose class/id says "date"
 	seen       []parsed     // every absolute timestamp parsed, as zone evidence
 	pub, mod   []sourced    // best structured candidate per source
 	texts      []*html.Node // short visible text nodes, in document order
 	parsedJSON []jsonDoc    // f.jsonld parsed once
-	dpSegments int          // text segments go-htmldate's extensive search would hand to go-dateparser
-	order      map[*html.Node]int
 	n          int
-	inArticle  map[*html.Node]bool
 	articleCnt int
 
 	visDone        bool
@@ -105,13 +103,10 @@ type finder struct {
 }
 
 func (f *finder) walk(n *html.Node) {
-	f.order = map[*html.Node]int{}
-	f.inArticle = map[*html.Node]bool{}
 	var rec func(n *html.Node, inArt, skip bool)
 	rec = func(n *html.Node, inArt, skip bool) {
 		if n.Type == html.ElementNode {
 			f.n++
-			f.order[n] = f.n
 			switch n.DataAtom {
 			case atom.Script:
 				if strings.Contains(strings.ToLower(attr(n, "type")), "ld+json") {
@@ -127,7 +122,7 @@ func (f *finder) walk(n *html.Node) {
 				// logo wrapped in <h1> has none), one inside <article>
 				// preferred.
 				if !skip && (f.h1 == nil || inArt && !f.h1InArt) && hasText(n) {
-					f.h1, f.h1InArt = n, inArt
+					f.h1, f.h1Order, f.h1InArt = n, f.n, inArt
 				}
 			case atom.Article:
 				inArt = true
@@ -136,16 +131,11 @@ func (f *finder) walk(n *html.Node) {
 				skip = true
 			}
 			if n.DataAtom == atom.Time || n.DataAtom != atom.Meta && strings.HasPrefix(strings.ToLower(attr(n, "itemprop")), "date") {
-				f.times = append(f.times, n)
-				f.inArticle[n] = inArt
+				f.times = append(f.times, elem{n, f.n, inArt})
 			}
 			if !skip && isDateLike(n) {
-				f.dateLike = append(f.dateLike, n)
-				f.inArticle[n] = inArt
+				f.dateLike = append(f.dateLike, elem{n, f.n, inArt})
 			}
-		}
-		if n.Type == html.TextNode && dateParserSegment(n.Data) {
-			f.dpSegments++
 		}
 		if n.Type == html.TextNode && !skip && len(f.texts) < maxTextNodes {
 			if t := strings.TrimSpace(n.Data); t != "" && len(t) <= 300 {
@@ -209,6 +199,14 @@ func hasDateWord(s string) bool {
 	return false
 }
 
+// elem is an element collected by the walk with its position in document
+// order and whether it lies inside an <article>.
+type elem struct {
+	n     *html.Node
+	order int
+	inArt bool
+}
+
 // cand is a candidate date with a priority (lower is better).
 type cand struct {
 	p    parsed
@@ -260,9 +258,22 @@ func (f *finder) structured() {
 	// elements next; generic meta names and <time> elements outside the
 	// article last. (Measured on the date benchmark: where two sources
 	// disagree, the earlier one is right more often.)
+	f.mod = []sourced{
+		{SourceJSONLD, best(f.jsonLD("dateModified"))},
+		{SourceMeta, best(f.meta(modMeta))},
+		{SourceTime, f.timeElems(true, 0, 30)},
+	}
+	ld, sm := best(f.jsonLD("datePublished")), best(strong)
+	if settled(ld, sm) {
+		// JSON-LD and the publication meta tags agree on the day in the
+		// page's own zone: the page text cannot outvote them in practice,
+		// and reading it is most of the cost.
+		f.pub = []sourced{{SourceJSONLD, ld}, {SourceMeta, sm}}
+		return
+	}
 	f.pub = []sourced{
-		{SourceJSONLD, best(f.jsonLD("datePublished"))},
-		{SourceMeta, best(strong)},
+		{SourceJSONLD, ld},
+		{SourceMeta, sm},
 		{SourceTime, f.timeElems(false, 0, 10)},
 		{SourceText, f.labeled()},
 		{SourceURL, f.urlCand()},
@@ -272,11 +283,23 @@ func (f *finder) structured() {
 		{SourceMeta, best(weak)},
 		{SourceTime, f.timeElems(false, 30, 30)},
 	}
-	f.mod = []sourced{
-		{SourceJSONLD, best(f.jsonLD("dateModified"))},
-		{SourceMeta, best(f.meta(modMeta))},
-		{SourceTime, f.timeElems(true, 0, 30)},
+}
+
+// settled reports whether two candidates name the same calendar day
+// without needing zone evidence from the rest of the page: neither is a
+// UTC timestamp that present might move to a local day.
+func settled(a, b *cand) bool {
+	if a == nil || b == nil {
+		return false
 	}
+	for _, c := range []*cand{a, b} {
+		if _, off := c.p.t.Zone(); c.p.zoned && c.p.hasTime && off == 0 {
+			return false
+		}
+	}
+	y1, m1, d1 := a.p.t.Date()
+	y2, m2, d2 := b.p.t.Date()
+	return y1 == y2 && m1 == m2 && d1 == d2
 }
 
 // published picks the publication date. Each source (JSON-LD, strong
@@ -631,7 +654,8 @@ var rePubClass = regexp.MustCompile(`(?i)publish|pubdate|entry-date|post-date|po
 // lies in [minClass, maxClass].
 func (f *finder) timeElems(modified bool, minClass, maxClass int) *cand {
 	var cs []cand
-	for _, n := range f.times {
+	for _, e := range f.times {
+		n := e.n
 		ip := strings.ToLower(attr(n, "itemprop"))
 		cls := attr(n, "class") + " " + attr(n, "id")
 		isMod := ip == "datemodified" || (ip == "" && reModClass.MatchString(cls))
@@ -658,7 +682,7 @@ func (f *finder) timeElems(modified bool, minClass, maxClass int) *cand {
 			prio = 0
 		case rePubClass.MatchString(cls):
 			prio = 10
-		case f.inArticle[n] || f.near(n):
+		case e.inArt || f.near(e.order):
 			prio = 20
 		}
 		if prio < minClass || prio > maxClass {
@@ -667,17 +691,18 @@ func (f *finder) timeElems(modified bool, minClass, maxClass int) *cand {
 		if prio == 30 && f.articleCnt > 0 {
 			continue // a <time> outside the article is probably about another story
 		}
-		cs = append(cs, cand{p, prio*100000 + f.order[n]})
+		cs = append(cs, cand{p, prio*100000 + e.order})
 	}
 	return best(cs)
 }
 
-// near reports whether n comes shortly after the page's h1.
-func (f *finder) near(n *html.Node) bool {
+// near reports whether the element at order comes shortly after the
+// page's h1.
+func (f *finder) near(order int) bool {
 	if f.h1 == nil {
 		return false
 	}
-	d := f.order[n] - f.order[f.h1]
+	d := order - f.h1Order
 	return d > -40 && d < 80
 }
 
@@ -804,18 +829,19 @@ func (f *finder) visibleCands() (abs, rel []cand) {
 			rel = append(rel, cand{p, prio})
 		}
 	}
-	for _, n := range f.dateLike {
+	for _, e := range f.dateLike {
+		n := e.n
 		// Date-like elements elsewhere (sidebars, teasers) carry other
 		// stories' dates; they are left to the whole-page fallback.
 		prio := 0
-		if !f.near(n) {
-			if !f.inArticle[n] {
+		if !f.near(e.order) {
+			if !e.inArt {
 				continue
 			}
 			prio = 1
 		}
 		if s, ok := textUpTo(n, 200); ok {
-			consider(s, prio*1000000+f.order[n])
+			consider(s, prio*1000000+e.order)
 		}
 	}
 	// Short text blocks right after the title, and a dateline right before it.
@@ -959,6 +985,32 @@ func dateParserSegment(s string) bool {
 	return n > 6 && n < 52
 }
 
+// countSegments counts the text nodes of doc that dateParserSegment
+// accepts, stopping at limit.
+func countSegments(doc *html.Node, limit int) int {
+	c := 0
+	var rec func(*html.Node)
+	rec = func(n *html.Node) {
+		if c >= limit {
+			return
+		}
+		if n.Type == html.TextNode && dateParserSegment(n.Data) {
+			c++
+		}
+		if n.Type == html.ElementNode {
+			switch n.DataAtom {
+			case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg:
+				return // as in the walk
+			}
+		}
+		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+			rec(ch)
+		}
+	}
+	rec(doc)
+	return c
+}
+
 // htmldate is the last resort: go-htmldate's extensive search (original
 // publication date) over the whole page, for layouts our rules miss.
 func (f *finder) htmldate() *time.Time {
@@ -972,7 +1024,7 @@ func (f *finder) htmldate() *time.Time {
 		// every short text segment with 4-18 digits; pages with many such
 		// segments (tables, price lists, hostile input) get the fast search
 		// only, which keeps the worst case bounded.
-		SkipExtensiveSearch: f.dpSegments > maxDateParserSegments,
+		SkipExtensiveSearch: countSegments(f.doc, maxDateParserSegments+1) > maxDateParserSegments,
 		MinDate:             MinDate,
 		MaxDate:             f.opt.Now.Add(FutureSlack),
 	})
