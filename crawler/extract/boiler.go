@@ -449,7 +449,7 @@ func cleanCopies(doc *html.Node) (traf, read *html.Node, elements, letters int) 
 			elements++
 		}
 		r = s.copy(n)
-		if withTraf && !isDocHead(n) {
+		if withTraf && !isDocHead(n) && !trafDrops(n) {
 			t = s.copy(n)
 		}
 		if check && isEmbed(n) {
@@ -471,6 +471,28 @@ func cleanCopies(doc *html.Node) (traf, read *html.Node, elements, letters int) 
 	}
 	traf, read = cp(doc, 0, true)
 	return traf, read, elements, total
+}
+
+// trafCleaned are the elements go-trafilatura's own cleaning removes with
+// their content before it looks for the text (its tagsToClean, without
+// "ins", which it unwraps first, and "figure", which it keeps when it holds
+// a table). Its copy goes without them, so that it does not clone and scan
+// them three times.
+var trafCleaned = wordSet(`aside embed footer form iframe menu object script applet audio canvas map
+	picture svg video area blink button datalist dialog frame frameset fieldset link input label
+	legend marquee math menuitem nav noscript optgroup option output param progress rp rt rtc select
+	source style track textarea time use`)
+
+// trafDrops reports whether go-trafilatura would drop n before reading the
+// page: a comment or an element of trafCleaned.
+func trafDrops(n *html.Node) bool {
+	switch n.Type {
+	case html.CommentNode:
+		return true
+	case html.ElementNode:
+		return trafCleaned[n.Data]
+	}
+	return false
 }
 
 // isDocHead reports whether n is the page's <head>.

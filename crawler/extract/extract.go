@@ -192,18 +192,18 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*article.Article, er
 		}
 	}
 
-	// Main content runs in the background while metadata and dates are read.
-	var job *contentJob
-	if ov == nil || ov.Body == "" {
-		job = startContent(doc, pageURL)
-	}
-	// Dates are searched at the same time (dates.Find only reads doc).
+	// Dates are searched in the background (dates.Find only reads doc),
+	// and so is the main content, while metadata is read.
 	dch := make(chan dates.Result, 1)
 	go func() {
 		var r dates.Result
 		defer func() { recover(); dch <- r }() // no date rather than a dead crawler
 		r = dates.Find(doc, dates.Options{URL: in.URL, Location: in.Location, Now: now})
 	}()
+	var job *contentJob
+	if ov == nil || ov.Body == "" {
+		job = startContent(doc, pageURL)
+	}
 	m := readMeta(doc, pageURL)
 	a.Title = m.Title
 	a.Lead = m.Description
