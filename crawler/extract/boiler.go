@@ -448,6 +448,9 @@ func cleanCopies(doc *html.Node) (traf, read *html.Node, elements, letters int) 
 			}
 			elements++
 		}
+		if n.Type == html.CommentNode {
+			return nil, nil // both extractors drop comments first
+		}
 		r = s.copy(n)
 		if withTraf && !isDocHead(n) && !trafDrops(n) {
 			t = s.copy(n)
