@@ -44,7 +44,7 @@ type sizes struct {
 }
 
 var modes = map[string]sizes{
-	"quick": {CrawlArticles: 600, NATSSync: 2000, NATSAsync: 20000, IndexArticles: 5000,
+	"quick": {CrawlArticles: 600, NATSSync: 2000, NATSAsync: 20000, IndexArticles: 4000,
 		SearchArticles: 100_000, SearchRounds: 5, DemoArticles: 1000,
 		Timeout: map[string]time.Duration{"extract": 2 * time.Minute, "dates": 2 * time.Minute, "crawl": 2 * time.Minute,
 			"nats": 2 * time.Minute, "index": 2 * time.Minute, "search": 6 * time.Minute, "demo": 3 * time.Minute}},
