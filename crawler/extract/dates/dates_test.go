@@ -54,6 +54,8 @@ func TestParseText(t *testing.T) {
 		{"rfc1123 unknown abbreviation is local", "Fri, 21 Feb 2025 18:17:00 XYZ", baku, "2025-02-21T18:17:00+04:00"},
 		{"rfc1123 GMT", "Fri, 21 Feb 2025 14:17:00 GMT", baku, "2025-02-21T14:17:00Z"},
 		{"en us numeric", "02/21/2025", time.UTC, "2025-02-21T00:00:00Z"},
+		{"de spaced dotted", "Von DTB 4.\u20092.\u20092022.", time.UTC, "2022-02-04T00:00:00Z"},
+		{"de spaced dotted two spaces", "am 4.  2.  2022", time.UTC, "2022-02-04T00:00:00Z"},
 		// Turkish
 		{"tr", "21 Şubat 2025", baku, "2025-02-21T00:00:00+04:00"},
 		{"tr with time", "21 Şubat 2025 Cuma 18:17", time.UTC, "2025-02-21T18:17:00Z"},
@@ -143,6 +145,19 @@ func TestFind(t *testing.T) {
 		wantMod         string
 		wantSrc         string
 	}{
+		{
+			name: "verb-final publication label",
+			html: `<body><h1>x</h1><p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.</p>
+				<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit.</p><p>a</p><p>b</p><p>c</p><p>d</p><p>e</p><p>f</p><p>g</p><p>h</p><p>i</p><p>j</p><p>k</p>
+				<p><small>Dieser Beitrag wurde am Samstag, 3. Dezember 2011 um 10:00 Uhr veröffentlicht.</small></p></body>`,
+			wantPub: "2011-12-03T10:00:00Z", wantSrc: "text",
+		},
+		{
+			name: "dateModified backs the visible dateline",
+			html: `<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2017-08-21T13:09:00Z","dateModified":"2019-04-03T08:04:01Z"}</script>
+				<body><h1>x</h1><div class="entry-date">03.04.2019</div></body>`,
+			wantPub: "2019-04-03T00:00:00Z", wantMod: "2019-04-03T08:04:01Z", wantSrc: "text",
+		},
 		{
 			name: "jsonld newsarticle",
 			html: `<html><head><script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",
@@ -361,4 +376,26 @@ func FuzzFind(f *testing.F) {
 			t.Fatalf("future date %v", r.Published)
 		}
 	})
+}
+
+func TestPadded(t *testing.T) {
+	cases := []struct {
+		src  string
+		date string
+		want bool
+	}{
+		{"© 2016 aryanews.com", "2016-01-01", true},
+		{"2016-01-01T10:00", "2016-01-01", false},
+		{"1. Januar 2016", "2016-01-01", false},
+		{"/2010/06/hei-wie-die-hoelle/", "2010-06-01", true},
+		{"/2023/11/01/effiziente-hybridbatterie/", "2023-11-01", false},
+		{"01.06.2010", "2010-06-01", false},
+		{"5 June 2010", "2010-06-05", false},
+	}
+	for _, c := range cases {
+		d, _ := time.Parse("2006-01-02", c.date)
+		if got := padded(c.src, d.Year(), d.Month(), d.Day()); got != c.want {
+			t.Errorf("padded(%q, %s) = %v, want %v", c.src, c.date, got, c.want)
+		}
+	}
 }

@@ -211,6 +211,7 @@ type elem struct {
 type cand struct {
 	p    parsed
 	prio int
+	node *html.Node // the page node the date was read from, when one
 }
 
 func best(cs []cand) *cand {
@@ -316,7 +317,7 @@ func (f *finder) published() (*time.Time, string) {
 	}
 	var votes []vote
 	for i, s := range f.pub {
-		if s.c != nil {
+		if s.c != nil && !f.counted(s.c, i) {
 			votes = append(votes, vote{f.present(s.c.p), s.name, i})
 		}
 	}
@@ -356,6 +357,27 @@ func (f *finder) published() (*time.Time, string) {
 		}
 	}
 	return win.t, win.src
+}
+
+// counted reports whether the date c of source i was read from a page
+// node that an earlier source already voted with (the dateline element by
+// the title is found both as a date-like element and by the scan after the
+// title): one piece of text is one vote.
+func (f *finder) counted(c *cand, i int) bool {
+	if c.node == nil {
+		return false
+	}
+	for _, s := range f.pub[:i] {
+		if s.c == nil || s.c.node == nil {
+			continue
+		}
+		for n := c.node; n != nil; n = n.Parent {
+			if n == s.c.node {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // structuredModified is the modification date from JSON-LD or meta tags.
@@ -496,7 +518,7 @@ func (f *finder) jsonLD(key string) []cand {
 			// Broken JSON-LD is common; fall back to the key's first string value.
 			if m := jsonKeyRe[key].FindStringSubmatch(d.raw); m != nil {
 				if p, ok := f.parse(m[1]); ok {
-					out = append(out, cand{p, 50 + i})
+					out = append(out, cand{p, 50 + i, nil})
 				}
 			}
 			continue
@@ -528,7 +550,7 @@ func (f *finder) walkJSON(v any, key string, depth, script int, out *[]cand) {
 			}
 			for _, s := range jsonStrings(val) {
 				if p, ok := f.parse(s); ok {
-					*out = append(*out, cand{p, rank*100 + depth*10 + script})
+					*out = append(*out, cand{p, rank*100 + depth*10 + script, nil})
 					break
 				}
 			}
@@ -636,7 +658,7 @@ func (f *finder) meta(names map[string]int) []cand {
 				content = pp.PubDate
 			}
 			if p, ok := f.parse(content); ok {
-				out = append(out, cand{p, prio})
+				out = append(out, cand{p, prio, nil})
 			}
 			break
 		}
@@ -691,7 +713,7 @@ func (f *finder) timeElems(modified bool, minClass, maxClass int) *cand {
 		if prio == 30 && f.articleCnt > 0 {
 			continue // a <time> outside the article is probably about another story
 		}
-		cs = append(cs, cand{p, prio*100000 + e.order})
+		cs = append(cs, cand{p, prio*100000 + e.order, nil})
 	}
 	return best(cs)
 }
@@ -812,7 +834,7 @@ func (f *finder) visibleText(minPrio, maxPrio int) *cand {
 // date-like elements and of the text around the title, with priorities.
 func (f *finder) visibleCands() (abs, rel []cand) {
 	// Date-like elements: near the title, then in the article, then others.
-	consider := func(s string, prio int) {
+	consider := func(s string, prio int, node *html.Node) {
 		if s == "" || len(s) > 200 {
 			return
 		}
@@ -824,9 +846,9 @@ func (f *finder) visibleCands() (abs, rel []cand) {
 			return
 		}
 		if p.kind == absolute {
-			abs = append(abs, cand{p, prio})
+			abs = append(abs, cand{p, prio, node})
 		} else if utf8.RuneCountInString(s) <= maxRelativeLen {
-			rel = append(rel, cand{p, prio})
+			rel = append(rel, cand{p, prio, node})
 		}
 	}
 	for _, e := range f.dateLike {
@@ -841,7 +863,7 @@ func (f *finder) visibleCands() (abs, rel []cand) {
 			prio = 1
 		}
 		if s, ok := textUpTo(n, 200); ok {
-			consider(s, prio*1000000+e.order)
+			consider(s, prio*1000000+e.order, n)
 		}
 	}
 	// Short text blocks right after the title, and a dateline right before it.
@@ -857,7 +879,7 @@ func (f *finder) visibleCands() (abs, rel []cand) {
 			}
 			before++
 			if len(s) <= 120 {
-				consider(s, afterTitlePrio+afterTitleNodes+before)
+				consider(s, afterTitlePrio+afterTitleNodes+before, n)
 			}
 		}
 		count := 0
@@ -871,7 +893,7 @@ func (f *finder) visibleCands() (abs, rel []cand) {
 			}
 			count++
 			if len(s) <= 120 && (count <= afterTitleRelative || !couldBeRelative(s)) {
-				consider(s, afterTitlePrio+count)
+				consider(s, afterTitlePrio+count, n)
 			}
 		}
 	}
@@ -909,19 +931,35 @@ func (f *finder) labeled() *cand {
 			continue
 		}
 		if p, ok := f.parse(l[loc[0]:]); ok && p.kind == absolute {
-			return &cand{p, 0}
+			return &cand{p, 0, nil}
+		}
+		// Verb-final languages put the label after the date ("am 3.
+		// Dezember 2011 veröffentlicht", "21 fevral 2025 tarixində dərc
+		// olunub"): the date right before the label, in the same text.
+		start := max(0, loc[0]-maxLabelGap)
+		for start < loc[0] && !utf8.RuneStart(l[start]) {
+			start++
+		}
+		if before := l[start:loc[0]]; before != "" {
+			if p, ok := f.parse(before); ok && p.kind == absolute {
+				return &cand{p, 0, nil}
+			}
 		}
 		// Label alone: the date follows in the next text nodes.
 		if len(strings.TrimSpace(l[loc[1]:])) <= 3 {
 			for j := i + 1; j < len(f.texts) && j <= i+2; j++ {
 				if p, ok := f.parse(f.texts[j].Data); ok && p.kind == absolute && len(f.texts[j].Data) <= 80 {
-					return &cand{p, 0}
+					return &cand{p, 0, nil}
 				}
 			}
 		}
 	}
 	return nil
 }
+
+// maxLabelGap is how many bytes before a verb-final publication label
+// are searched for its date.
+const maxLabelGap = 80
 
 // labelHint is a cheap filter before the label regexp: every label
 // contains one of these letter sequences.
@@ -1032,10 +1070,11 @@ func (f *finder) htmldate() *time.Time {
 		return nil
 	}
 	y, m, d := r.DateTime.Date()
-	if m == time.January && d == 1 && !strings.Contains(r.SrcString, "01") {
-		// A bare year (copyright line, "© 2016") that go-htmldate padded to
-		// 1 January: no date is better than a made-up one (the pipeline
-		// falls back to first_seen).
+	if padded(r.SrcString, y, m, d) {
+		// A bare year (copyright line, "© 2016") or a year and month
+		// ("/2010/06/" in a link) that go-htmldate padded to the 1st: no
+		// date is better than a made-up one (the pipeline falls back to
+		// first_seen).
 		return nil
 	}
 	t := time.Date(y, m, d, 0, 0, 0, 0, f.opt.Location)
@@ -1043,6 +1082,36 @@ func (f *finder) htmldate() *time.Time {
 		return nil
 	}
 	return &t
+}
+
+// reYearMonthPath is a year and month path without a day ("/2010/06/x").
+var reYearMonthPath = regexp.MustCompile(`(?:^|/)(?:19|20)\d{2}/[01]?\d(?:/|$)(?:[^0-9]|$)`)
+
+// padded reports whether go-htmldate's date y-m-d on the 1st of a month
+// was made up from src, the text it was read from: src names no day.
+func padded(src string, y int, m time.Month, d int) bool {
+	if d != 1 {
+		return false
+	}
+	if reYearMonthPath.MatchString(src) {
+		return true
+	}
+	if m != time.January {
+		return false
+	}
+	// 1 January must be written out: "01" or "1." apart from the year, or
+	// a January month name.
+	rest := strings.ReplaceAll(src, strconv.Itoa(y), " ")
+	if strings.Contains(rest, "01") || strings.Contains(rest, "1.1") {
+		return false
+	}
+	n := normalize(rest)
+	for _, w := range []string{"jan", "янв", "yanvar", "ocak", "يناير", "كانون"} {
+		if strings.Contains(n, w) {
+			return false
+		}
+	}
+	return true
 }
 
 // prev returns the node before n in document order (the deepest last

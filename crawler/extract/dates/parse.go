@@ -137,6 +137,8 @@ var (
 	reYMD = regexp.MustCompile(`(?:^|[^\d])((?:19|20)\d{2})([-/.])(0?[1-9]|1[0-2])([-/.])(0?[1-9]|[12]\d|3[01])(?:$|[^\d])`)
 	// 21.02.2025, 21/02/2025, 21-02-2025; also 21.02.25 when a time follows
 	reDMY = regexp.MustCompile(`(?:^|[^\d.])([0-3]?\d)([./-])([0-3]?\d)([./-])((?:19|20)\d{2})(?:$|[^\d])`)
+	// 21. 2. 2025 (German typography spaces the dotted form)
+	reDMYSpaced = regexp.MustCompile(`(?:^|[^\d.])([0-3]?\d)\. {1,2}([01]?\d)\. {1,2}((?:19|20)\d{2})(?:$|[^\d])`)
 	// 2025年2月21日 (Chinese, Japanese), 2025년 2월 21일 (Korean)
 	reCJK = regexp.MustCompile(`((?:19|20)\d{2})\s*[年년]\s*([01]?\d)\s*[月월]\s*([0-3]?\d)\s*[日일]`)
 	// 21.02.25 (two-digit year), only in short date labels
@@ -314,6 +316,14 @@ func parse(raw string, loc *time.Location, now time.Time) (parsed, bool) {
 	// The month-name patterns are large alternations; run them only when
 	// a month name and (for the first three) a year are present.
 	monthName := hasMonthWord(ns)
+	if c == nil && strings.Contains(ns, ". ") {
+		if m := reDMYSpaced.FindStringSubmatchIndex(ns); m != nil {
+			d, _ := strconv.Atoi(ns[m[2]:m[3]])
+			mo, _ := strconv.Atoi(ns[m[4]:m[5]])
+			y, _ := strconv.Atoi(ns[m[6]:m[7]])
+			try(y, mo, d, m[2], m[7])
+		}
+	}
 	if monthName && hasYear(ns) {
 		if m := reDayMonYear.FindStringSubmatchIndex(ns); m != nil {
 			d, _ := strconv.Atoi(ns[m[2]:m[3]])
