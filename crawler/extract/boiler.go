@@ -430,50 +430,44 @@ func normKey(s string) string {
 	return b.String()
 }
 
-// cleanCopies makes the two working copies of a page the content
-// extractors need in one pass over doc: both without the page furniture
-// preClean removes (the same elements), traf also without the <head>
-// (go-trafilatura would only read metadata and a language guess from it).
-// doc is not modified. It returns the number of elements and of letters
-// the page had, as preClean does.
-func cleanCopies(doc *html.Node) (traf, read *html.Node, elements, letters int) {
-	total := textLen(doc)
+// cleanCopy returns a copy of doc, which is not modified, without the page
+// furniture preClean removes (total is textLen(doc)) and without comments,
+// which both extractors drop first. The copy for go-trafilatura (forTraf)
+// also goes without the <head> (it would only read metadata and a language
+// guess from it) and without the elements its own cleaning drops. elements
+// counts the elements of the page kept by preClean.
+func cleanCopy(doc *html.Node, total int, forTraf bool) (c *html.Node, elements int) {
 	var s nodeSlab
-	var cp func(n *html.Node, depth int, withTraf bool) (t, r *html.Node)
-	cp = func(n *html.Node, depth int, withTraf bool) (t, r *html.Node) {
+	var cp func(n *html.Node, depth int, emit bool) *html.Node
+	cp = func(n *html.Node, depth int, emit bool) *html.Node {
 		check := depth <= maxWalkDepth && n.Type == html.ElementNode
 		if check {
 			if isBoiler(n, total) {
-				return nil, nil
+				return nil
 			}
 			elements++
 		}
 		if n.Type == html.CommentNode {
-			return nil, nil // both extractors drop comments first
+			return nil
 		}
-		r = s.copy(n)
-		if withTraf && !isDocHead(n) && !trafDrops(n) {
-			t = s.copy(n)
+		if emit && forTraf && (isDocHead(n) || trafDrops(n)) {
+			emit = false // only counted
 		}
-		if check && isEmbed(n) {
-			markEmbed(r)
-			if t != nil {
-				markEmbed(t)
+		var c *html.Node
+		if emit {
+			c = s.copy(n)
+			if check && isEmbed(n) {
+				markEmbed(c)
 			}
 		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			ct, cr := cp(c, depth+1, t != nil)
-			if cr != nil {
-				link(r, cr)
-			}
-			if ct != nil {
-				link(t, ct)
+		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+			if cc := cp(ch, depth+1, emit); cc != nil {
+				link(c, cc)
 			}
 		}
-		return t, r
+		return c
 	}
-	traf, read = cp(doc, 0, true)
-	return traf, read, elements, total
+	return cp(doc, 0, true), elements
 }
 
 // trafCleaned are the elements go-trafilatura's own cleaning removes with

@@ -41,8 +41,18 @@ func runReadability(doc *html.Node, pageURL *url.URL) []para {
 // same time on their own copies of the cleaned page, while the caller reads
 // metadata and dates from the original.
 type contentJob struct {
-	traf chan []string
-	read chan []para
+	traf chan trafResult
+	read chan readResult
+}
+
+type trafResult struct {
+	paras []string
+	toks  [][]string // CJK-joined tokens of paras
+}
+
+type readResult struct {
+	paras []para
+	toks  [][]string // CJK-joined tokens of paras
 }
 
 // maxTrafilaturaElements bounds the pages go-trafilatura sees: its content
@@ -54,32 +64,52 @@ const (
 	maxTrafilaturaLetters  = 300000
 )
 
+// startContent starts both extractors, each on its own cleaned copy of doc
+// (which is only read). go-trafilatura, the slower one, starts first: its
+// goroutine makes its copy while the caller makes readability's.
 func startContent(doc *html.Node, pageURL *url.URL) *contentJob {
-	// go-trafilatura also reads metadata and guesses the language from the
-	// <head>; we do both ourselves, so it gets the page without it.
-	work, rwork, elements, letters := cleanCopies(doc)
-	j := &contentJob{traf: make(chan []string, 1), read: make(chan []para, 1)}
-	if elements > maxTrafilaturaElements || letters > maxTrafilaturaLetters {
-		j.traf <- nil
+	total := textLen(doc)
+	j := &contentJob{traf: make(chan trafResult, 1), read: make(chan readResult, 1)}
+	if total > maxTrafilaturaLetters {
+		j.traf <- trafResult{}
 	} else {
 		go func() {
-			var out []string
+			var out trafResult
 			defer func() { recover(); j.traf <- out }() // a library panic must not kill the crawler
-			out = runTrafilatura(work, pageURL)
+			work, elements := cleanCopy(doc, total, true)
+			if elements > maxTrafilaturaElements {
+				return
+			}
+			out.paras = runTrafilatura(work, pageURL)
+			out.toks = paraTokens(out.paras)
 		}()
 	}
+	rwork, _ := cleanCopy(doc, total, false)
 	go func() {
-		var out []para
+		var out readResult
 		defer func() { recover(); j.read <- out }()
-		out = runReadability(rwork, pageURL)
+		out.paras = runReadability(rwork, pageURL)
+		out.toks = make([][]string, len(out.paras))
+		for i, p := range out.paras {
+			out.toks[i] = tokens(joinCJK(p.Text))
+		}
 	}()
 	return j
+}
+
+// paraTokens returns the CJK-joined tokens of each paragraph.
+func paraTokens(ps []string) [][]string {
+	toks := make([][]string, len(ps))
+	for i, p := range ps {
+		toks[i] = tokens(joinCJK(p))
+	}
+	return toks
 }
 
 // wait returns the article paragraphs and the links inside them.
 func (j *contentJob) wait(f pageFacts) (paras, links []string) {
 	traf, read := <-j.traf, <-j.read
-	ps := filterParas(combine(traf, read), f)
+	ps := filterParas(combineTok(traf.paras, traf.toks, read.paras, read.toks), f)
 	paras = make([]string, len(ps))
 	for i, p := range ps {
 		paras[i] = p.Text
@@ -180,6 +210,16 @@ func (s shingleSet) coverage(t []string) float64 {
 // Paragraphs only trafilatura has are not added: on the benchmark they are
 // mostly furniture that readability rightly left out.
 func combine(traf []string, read []para) []para {
+	rtoks := make([][]string, len(read))
+	for i, p := range read {
+		rtoks[i] = tokens(joinCJK(p.Text))
+	}
+	return combineTok(traf, paraTokens(traf), read, rtoks)
+}
+
+// combineTok is combine with the CJK-joined tokens of each paragraph of
+// traf (ktoks) and read (rtoks) given.
+func combineTok(traf []string, ktoks [][]string, read []para, rtoks [][]string) []para {
 	if len(read) == 0 {
 		out := make([]para, len(traf))
 		for i, t := range traf {
@@ -190,11 +230,8 @@ func combine(traf []string, read []para) []para {
 	if len(traf) == 0 {
 		return read
 	}
-	// ktoks are the tokens of the trafilatura paragraphs, CJK-joined.
-	ktoks := make([][]string, len(traf))
 	tletters := 0
-	for i, p := range traf {
-		ktoks[i] = tokens(joinCJK(p))
+	for _, p := range traf {
 		tletters += letters(p)
 	}
 	ts := newShingleSet(ktoks)
@@ -210,10 +247,8 @@ func combine(traf []string, read []para) []para {
 	confirmed := make([]bool, len(read))
 	keep := make([]bool, len(read))
 	lastConfirmed := -1
-	rtoks := make([][]string, len(read))
 	for i, p := range read {
-		t := tokens(joinCJK(p.Text))
-		rtoks[i] = t
+		t := rtoks[i]
 		switch {
 		case ts.coverage(t) >= 0.5:
 			confirmed[i] = true
