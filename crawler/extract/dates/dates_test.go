@@ -159,6 +159,19 @@ func TestFind(t *testing.T) {
 			wantPub: "2019-04-03T00:00:00Z", wantMod: "2019-04-03T08:04:01Z", wantSrc: "text",
 		},
 		{
+			name: "title h1 chosen over a logo h1; date before an Updated label",
+			html: `<html><head><title>Colder Temperatures Forecast for Wed. | KBS WORLD</title></head><body>
+				<h1><a href="/">KBS WORLD</a></h1><div>` + strings.Repeat("<p>menu</p>", 120) + `</div>
+				<h1>Colder Temperatures Forecast for Wed.</h1><p class="date">Written: 2023-11-07 15:03:30 / Updated: 2023-11-08 09:00:00</p></body></html>`,
+			wantPub: "2023-11-07T15:03:30Z", wantSrc: "text",
+		},
+		{
+			name: "verb-final label with the date in earlier text nodes",
+			html: `<body><h1>Literatur</h1>` + strings.Repeat("<p>x</p>", 30) + `<p><a href="/x">Literatur</a> wurde am <nobr>19. Mai 2010</nobr> um <nobr>23:03</nobr> Uhr gepostet und unter <a href="/c">Kunst</a> abgelegt.</p>
+				<form><p>Deine E-Mail-Adresse wird nicht veröffentlicht.</p></form></body>`,
+			wantPub: "2010-05-19T23:03:00Z", wantSrc: "text",
+		},
+		{
 			name: "jsonld newsarticle",
 			html: `<html><head><script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",
 				"headline":"x","datePublished":"2025-02-21T18:17:00+04:00","dateModified":"2025-02-21T19:00:00+04:00"}</script></head><body><h1>x</h1></body></html>`,

@@ -88,6 +88,8 @@ type finder struct {
 	metas      []*html.Node
 	times      []elem // <time> and elements with itemprop date*
 	h1         *html.Node
+	h1s        []elem // <h1> elements with words in them, up to maxH1
+	title      string // text of <title>
 	h1Order    int
 	h1InArt    bool
 	dateLike   []elem       // elements whose class/id says "date"
@@ -121,8 +123,12 @@ func (f *finder) walk(n *html.Node) {
 				// The article title: the first <h1> with words in it (a
 				// logo wrapped in <h1> has none), one inside <article>
 				// preferred.
-				if !skip && (f.h1 == nil || inArt && !f.h1InArt) && hasText(n) {
-					f.h1, f.h1Order, f.h1InArt = n, f.n, inArt
+				if !skip && len(f.h1s) < maxH1 && hasText(n) {
+					f.h1s = append(f.h1s, elem{n, f.n, inArt})
+				}
+			case atom.Title:
+				if f.title == "" {
+					f.title = text(n)
 				}
 			case atom.Article:
 				inArt = true
@@ -149,6 +155,52 @@ func (f *finder) walk(n *html.Node) {
 	if n != nil {
 		rec(n, false, false)
 	}
+	f.pickH1()
+}
+
+// maxH1 bounds the <h1> elements considered for the title.
+const maxH1 = 20
+
+// pickH1 chooses the article title among the <h1> elements with words in
+// them: those inside <article> first; among them the first whose text the
+// page's <title> or og:title contains (a site logo in an <h1> does not
+// name the story), else the first.
+func (f *finder) pickH1() {
+	var group []elem
+	for _, e := range f.h1s {
+		if e.inArt {
+			group = append(group, e)
+		}
+	}
+	if len(group) == 0 {
+		group = f.h1s
+	}
+	if len(group) == 0 {
+		return
+	}
+	pick := group[0]
+	if len(group) > 1 {
+		titles := []string{normalize(f.title)}
+		for _, m := range f.metas {
+			if strings.EqualFold(attr(m, "property"), "og:title") {
+				titles = append(titles, normalize(strings.Join(strings.Fields(attr(m, "content")), " ")))
+			}
+		}
+	search:
+		for _, e := range group {
+			h := normalize(text(e.n))
+			if utf8.RuneCountInString(h) < 10 {
+				continue
+			}
+			for _, t := range titles {
+				if strings.Contains(t, h) {
+					pick = e
+					break search
+				}
+			}
+		}
+	}
+	f.h1, f.h1Order, f.h1InArt = pick.n, pick.order, pick.inArt
 }
 
 // dateClassWords are the class/id words of date-like elements; each
@@ -838,8 +890,16 @@ func (f *finder) visibleCands() (abs, rel []cand) {
 		if s == "" || len(s) > 200 {
 			return
 		}
-		if l := normalize(s); reModLabel.MatchString(l) && !rePubLabel.MatchString(l) {
-			return // "Updated: ..." is not the publication date
+		if l := normalize(s); !rePubLabel.MatchString(l) {
+			if m := reModLabel.FindStringIndex(l); m != nil {
+				// "Updated: ..." is not the publication date, but in
+				// "Written: 07.11.2023 15:03 / Updated: ..." the date
+				// before the label is.
+				s = l[:m[0]]
+				if p, ok := f.parse(s); !ok || p.kind != absolute {
+					return
+				}
+			}
 		}
 		p, ok := f.parse(s)
 		if !ok {
@@ -907,7 +967,7 @@ var (
 		`опубликовано|дата публикации|размещено|` +
 		`yayınlanma(?: tarihi)?|yayın tarihi|yayınlandı|` +
 		`published(?: on| at)?|first published|posted(?: on| at)?|` +
-		`erschienen(?: am)?|veröffentlicht(?: am)?|publiziert(?: am)?|` +
+		`erschienen(?: am)?|veröffentlicht(?: am)?|publiziert(?: am)?|gepostet(?: am)?|` +
 		`publié le|mis en ligne le|publicado(?: el)?|pubblicato(?: il)?)(?:$|[^\p{L}])`)
 	reModLabel = regexp.MustCompile(`(?:^|[^\p{L}])(yenilənib|yeniləndi|yenilənmə|обновлено|изменено|последнее обновление|` +
 		`güncellendi|güncelleme(?: tarihi)?|son güncelleme|` +
@@ -936,13 +996,25 @@ func (f *finder) labeled() *cand {
 		// Verb-final languages put the label after the date ("am 3.
 		// Dezember 2011 veröffentlicht", "21 fevral 2025 tarixində dərc
 		// olunub"): the date right before the label, in the same text.
-		start := max(0, loc[0]-maxLabelGap)
-		for start < loc[0] && !utf8.RuneStart(l[start]) {
-			start++
-		}
-		if before := l[start:loc[0]]; before != "" {
-			if p, ok := f.parse(before); ok && p.kind == absolute {
-				return &cand{p, 0, nil}
+		if verbFinal(l, loc) {
+			start := max(0, loc[0]-maxLabelGap)
+			for start < loc[0] && !utf8.RuneStart(l[start]) {
+				start++
+			}
+			before := l[start:loc[0]]
+			// The date may sit in the text nodes just before ("wurde am
+			// <nobr>19. Mai 2010</nobr> um 23:03 Uhr gepostet").
+			for j := i - 1; j >= 0 && j >= i-4 && len(before) < maxLabelGap; j-- {
+				t := strings.TrimSpace(f.texts[j].Data)
+				if len(t) > maxLabelGap {
+					break
+				}
+				before = t + " " + before
+			}
+			if strings.TrimSpace(before) != "" {
+				if p, ok := f.parse(before); ok && p.kind == absolute {
+					return &cand{p, 0, nil}
+				}
 			}
 		}
 		// Label alone: the date follows in the next text nodes.
@@ -955,6 +1027,31 @@ func (f *finder) labeled() *cand {
 		}
 	}
 	return nil
+}
+
+// verbFinalLabels are the publication labels that close their clause,
+// the date coming before them (German, Azerbaijani, Turkish).
+var verbFinalLabels = []string{"veröffentlicht", "gepostet", "erschienen", "publiziert", "dərc olunub", "dərc edilib", "yayımlanıb", "yayınlandı"}
+
+// verbFinal reports whether the label at loc in l is verb-final and not
+// negated ("wird nicht veröffentlicht", the comment form's e-mail notice).
+func verbFinal(l string, loc []int) bool {
+	label := strings.TrimRight(l[loc[0]:loc[1]], " :")
+	if strings.HasSuffix(label, " am") || strings.HasPrefix(strings.TrimSpace(l[loc[1]-1:]), ":") {
+		return false // "Veröffentlicht am 3. Dezember", "Veröffentlicht: ..." come first
+	}
+	ok := false
+	for _, v := range verbFinalLabels {
+		if strings.Contains(label, v) {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return false
+	}
+	before := l[max(0, loc[0]-16):loc[0]]
+	return !strings.Contains(before, "nicht") && !strings.Contains(before, "kein") && !strings.Contains(before, "olunmur") && !strings.Contains(before, "edilmir")
 }
 
 // maxLabelGap is how many bytes before a verb-final publication label
