@@ -416,6 +416,15 @@ func (f *finder) published() (*time.Time, string) {
 // the title is found both as a date-like element and by the scan after the
 // title): one piece of text is one vote.
 func (f *finder) counted(c *cand, i int) bool {
+	if f.pub[i].name == SourceTime {
+		// Two <time>/itemprop elements with the same timestamp (a typed
+		// wrapper and the <time> inside or beside it) are one statement.
+		for _, s := range f.pub[:i] {
+			if s.name == SourceTime && s.c != nil && s.c.p.t.Equal(c.p.t) {
+				return true
+			}
+		}
+	}
 	if c.node == nil {
 		return false
 	}
