@@ -172,6 +172,12 @@ func TestFind(t *testing.T) {
 			wantPub: "2010-05-19T23:03:00Z", wantSrc: "text",
 		},
 		{
+			name: "reader comment dates are skipped",
+			html: `<body><h1>Roomba</h1><div class="commentlist"><div class="comment-meta commentmetadata"><a href="#c1">15. Dezember 2015 at 11:21</a></div></div>
+				<div class="post-date">14. Dezember 2015</div></body>`,
+			wantPub: "2015-12-14T00:00:00Z", wantSrc: "text",
+		},
+		{
 			name: "jsonld newsarticle",
 			html: `<html><head><script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",
 				"headline":"x","datePublished":"2025-02-21T18:17:00+04:00","dateModified":"2025-02-21T19:00:00+04:00"}</script></head><body><h1>x</h1></body></html>`,

@@ -896,7 +896,7 @@ func (f *finder) visibleText(minPrio, maxPrio int) *cand {
 func (f *finder) visibleCands() (abs, rel []cand) {
 	// Date-like elements: near the title, then in the article, then others.
 	consider := func(s string, prio int, node *html.Node) {
-		if s == "" || len(s) > 200 {
+		if s == "" || len(s) > 200 || inComment(node) {
 			return
 		}
 		if l := normalize(s); !rePubLabel.MatchString(l) {
@@ -967,6 +967,31 @@ func (f *finder) visibleCands() (abs, rel []cand) {
 		}
 	}
 	return abs, rel
+}
+
+// commentWords mark reader-comment containers in class and id values.
+var commentWords = []string{"comment", "kommentar", "yorum", "şərh", "коммент", "disqus", "reply"}
+
+// inComment reports whether n or one of its nearest ancestors is a reader
+// comment (its class or id says so): a comment's date is not the story's.
+func inComment(n *html.Node) bool {
+	for i := 0; n != nil && i < 5; i, n = i+1, n.Parent {
+		if n.Type != html.ElementNode {
+			continue
+		}
+		for _, a := range n.Attr {
+			if a.Key != "class" && a.Key != "id" {
+				continue
+			}
+			v := strings.ToLower(a.Val)
+			for _, w := range commentWords {
+				if strings.Contains(v, w) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // Labels that introduce a publication or a modification date in running
