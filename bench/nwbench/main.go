@@ -44,11 +44,11 @@ type sizes struct {
 }
 
 var modes = map[string]sizes{
-	"quick": {CrawlArticles: 600, NATSSync: 2000, NATSAsync: 20000, IndexArticles: 4000,
+	"quick": {CrawlArticles: 600, NATSSync: 4000, NATSAsync: 40000, IndexArticles: 4000,
 		SearchArticles: 100_000, SearchRounds: 5, DemoArticles: 1000,
 		Timeout: map[string]time.Duration{"extract": 2 * time.Minute, "dates": 2 * time.Minute, "crawl": 2 * time.Minute,
 			"nats": 2 * time.Minute, "index": 2 * time.Minute, "search": 6 * time.Minute, "demo": 3 * time.Minute}},
-	"full": {CrawlArticles: 3000, NATSSync: 10000, NATSAsync: 100_000, IndexArticles: 50_000,
+	"full": {CrawlArticles: 3000, NATSSync: 10000, NATSAsync: 100_000, IndexArticles: 20_000,
 		SearchArticles: 1_000_000, SearchRounds: 10, DemoArticles: 1000,
 		Timeout: map[string]time.Duration{"extract": 5 * time.Minute, "dates": 5 * time.Minute, "crawl": 10 * time.Minute,
 			"nats": 10 * time.Minute, "index": 20 * time.Minute, "search": 3 * time.Hour, "demo": 5 * time.Minute}},
