@@ -367,20 +367,14 @@ func filterParas(ps []para, f pageFacts) []para {
 		tagSet[normKey(t)] = true
 	}
 	for i, p := range ps {
-		words := countFields(p.Text)
+		if !p.checked {
+			p.checkText()
+		}
+		words := p.words
+		if p.junk {
+			continue
+		}
 		if i < 3 && normTitle != "" && normKey(p.Text) == normTitle {
-			continue
-		}
-		if words <= 40 && isJunkLine(p.Text) {
-			continue
-		}
-		if words <= 20 && metaLine.MatchString(p.Text) && strings.ContainsAny(p.Text, "0123456789") {
-			continue
-		}
-		if words <= 12 && p.linkDensity() > 0.8 || words <= 25 && p.linkDensity() > 0.95 {
-			continue
-		}
-		if !hasToken(p.Text) || shortcode.MatchString(p.Text) || words <= 6 && bareURL.MatchString(p.Text) {
 			continue
 		}
 		if words <= 8 && (i < 3 || i >= len(ps)-3) && strings.ContainsAny(p.Text, "0123456789") &&
@@ -389,15 +383,25 @@ func filterParas(ps []para, f pageFacts) []para {
 				continue
 			}
 		}
-		if words <= 80 && tagsHead.MatchString(p.Text) {
-			continue
-		}
 		if len(tagSet) > 0 && words <= 80 && isTagList(p.Text, tagSet) {
 			continue
 		}
 		out = append(out, p)
 	}
 	return out
+}
+
+// checkText sets p.words and p.junk, the verdicts of filterParas that
+// depend on the paragraph alone (not on the page or the position), so that
+// they can be found in the extractor goroutines.
+func (p *para) checkText() {
+	words := countFields(p.Text)
+	p.checked, p.words = true, words
+	p.junk = words <= 40 && isJunkLine(p.Text) ||
+		words <= 20 && metaLine.MatchString(p.Text) && strings.ContainsAny(p.Text, "0123456789") ||
+		words <= 12 && p.linkDensity() > 0.8 || words <= 25 && p.linkDensity() > 0.95 ||
+		!hasToken(p.Text) || shortcode.MatchString(p.Text) || words <= 6 && bareURL.MatchString(p.Text) ||
+		words <= 80 && tagsHead.MatchString(p.Text)
 }
 
 // isTagList reports a comma-separated list most of whose items are the

@@ -90,8 +90,9 @@ func startContent(doc *html.Node, pageURL *url.URL) *contentJob {
 		defer func() { recover(); j.read <- out }()
 		out.paras = runReadability(rwork, pageURL)
 		out.toks = make([][]string, len(out.paras))
-		for i, p := range out.paras {
-			out.toks[i] = tokens(joinCJK(p.Text))
+		for i := range out.paras {
+			out.toks[i] = tokens(joinCJK(out.paras[i].Text))
+			out.paras[i].checkText()
 		}
 	}()
 	return j

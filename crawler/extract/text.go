@@ -52,6 +52,12 @@ type para struct {
 	LinkChars int    // letters inside <a>
 	Chars     int    // letters
 	Links     []string
+
+	// checked is set once words and junk hold the page-independent
+	// verdicts of filterParas (see checkText), computed ahead of it.
+	checked bool
+	words   int  // whitespace-separated words
+	junk    bool // text that filterParas drops wherever it is
 }
 
 // linkDensity is the share of the paragraph's letters inside links.
