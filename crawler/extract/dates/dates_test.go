@@ -178,6 +178,13 @@ func TestFind(t *testing.T) {
 			wantPub: "2015-12-14T00:00:00Z", wantSrc: "text",
 		},
 		{
+			name: "no h1: the heading the title names; related-story list dates skipped",
+			html: `<html><head><title>Australian megablaze brought under control | Star</title></head><body>
+				<div class="banner"><h2>Australian megablaze brought under control</h2><p>News24<br>13 Jan 2020, 22:11 GMT+10</p></div>
+				<ul><li><a href="/other">Other story</a> <span class="post-date">09/09/2019</span></li></ul></body></html>`,
+			wantPub: "2020-01-13T22:11:00+10:00", wantSrc: "text",
+		},
+		{
 			name: "jsonld newsarticle",
 			html: `<html><head><script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",
 				"headline":"x","datePublished":"2025-02-21T18:17:00+04:00","dateModified":"2025-02-21T19:00:00+04:00"}</script></head><body><h1>x</h1></body></html>`,

@@ -89,6 +89,7 @@ type finder struct {
 	times      []elem // <time> and elements with itemprop date*
 	h1         *html.Node
 	h1s        []elem // <h1> elements with words in them, up to maxH1
+	heads      []elem // <h2>-<h4> elements with words, while no <h1> is seen
 	title      string // text of <title>
 	h1Order    int
 	h1InArt    bool
@@ -125,6 +126,10 @@ func (f *finder) walk(n *html.Node) {
 				// preferred.
 				if !skip && len(f.h1s) < maxH1 && hasText(n) {
 					f.h1s = append(f.h1s, elem{n, f.n, inArt})
+				}
+			case atom.H2, atom.H3, atom.H4:
+				if !skip && len(f.h1s) == 0 && len(f.heads) < maxH1 && hasText(n) {
+					f.heads = append(f.heads, elem{n, f.n, inArt})
 				}
 			case atom.Title:
 				if f.title == "" {
@@ -166,6 +171,14 @@ const maxH1 = 20
 // page's <title> or og:title contains (a site logo in an <h1> does not
 // name the story), else the first.
 func (f *finder) pickH1() {
+	if len(f.h1s) == 0 {
+		// No <h1>: the story's title is the first lesser heading that
+		// the page title names.
+		if e, ok := f.titleHeading(f.heads); ok {
+			f.h1, f.h1Order, f.h1InArt = e.n, e.order, e.inArt
+		}
+		return
+	}
 	var group []elem
 	for _, e := range f.h1s {
 		if e.inArt {
@@ -180,27 +193,37 @@ func (f *finder) pickH1() {
 	}
 	pick := group[0]
 	if len(group) > 1 {
-		titles := []string{normalize(f.title)}
-		for _, m := range f.metas {
-			if strings.EqualFold(attr(m, "property"), "og:title") {
-				titles = append(titles, normalize(strings.Join(strings.Fields(attr(m, "content")), " ")))
-			}
-		}
-	search:
-		for _, e := range group {
-			h := normalize(text(e.n))
-			if utf8.RuneCountInString(h) < 10 {
-				continue
-			}
-			for _, t := range titles {
-				if strings.Contains(t, h) {
-					pick = e
-					break search
-				}
-			}
+		if e, ok := f.titleHeading(group); ok {
+			pick = e
 		}
 	}
 	f.h1, f.h1Order, f.h1InArt = pick.n, pick.order, pick.inArt
+}
+
+// titleHeading returns the first heading of hs with at least 10 letters
+// of text that the page's <title> or og:title contains.
+func (f *finder) titleHeading(hs []elem) (elem, bool) {
+	if len(hs) == 0 {
+		return elem{}, false
+	}
+	titles := []string{normalize(f.title)}
+	for _, m := range f.metas {
+		if strings.EqualFold(attr(m, "property"), "og:title") {
+			titles = append(titles, normalize(strings.Join(strings.Fields(attr(m, "content")), " ")))
+		}
+	}
+	for _, e := range hs {
+		h := normalize(text(e.n))
+		if utf8.RuneCountInString(h) < 10 {
+			continue
+		}
+		for _, t := range titles {
+			if strings.Contains(t, h) {
+				return e, true
+			}
+		}
+	}
+	return elem{}, false
 }
 
 // dateClassWords are the class/id words of date-like elements; each
@@ -931,6 +954,9 @@ func (f *finder) visibleCands() (abs, rel []cand) {
 			}
 			prio = 1
 		}
+		if teaser(n) {
+			continue
+		}
 		if s, ok := textUpTo(n, 200); ok {
 			consider(s, prio*1000000+e.order, n)
 		}
@@ -967,6 +993,29 @@ func (f *finder) visibleCands() (abs, rel []cand) {
 		}
 	}
 	return abs, rel
+}
+
+// teaser reports whether n sits in a list item that links elsewhere: a
+// list of related or latest stories, whose dates are theirs.
+func teaser(n *html.Node) bool {
+	for i, p := 0, n; p != nil && i < 4; i, p = i+1, p.Parent {
+		if p.Type == html.ElementNode && p.DataAtom == atom.Li {
+			return hasLink(p)
+		}
+	}
+	return false
+}
+
+func hasLink(n *html.Node) bool {
+	if n.Type == html.ElementNode && n.DataAtom == atom.A && attr(n, "href") != "" {
+		return true
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if hasLink(c) {
+			return true
+		}
+	}
+	return false
 }
 
 // commentWords mark reader-comment containers in class and id values.
