@@ -192,18 +192,19 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*article.Article, er
 		}
 	}
 
-	// Dates are searched in the background (dates.Find only reads doc),
-	// and so is the main content, while metadata is read.
+	// The main content is extracted in the background (go-trafilatura, the
+	// longest step, starts first), and so are the dates (dates.Find only
+	// reads doc), while metadata is read.
+	var job *contentJob
+	if ov == nil || ov.Body == "" {
+		job = startContent(doc, pageURL)
+	}
 	dch := make(chan dates.Result, 1)
 	go func() {
 		var r dates.Result
 		defer func() { recover(); dch <- r }() // no date rather than a dead crawler
 		r = dates.Find(doc, dates.Options{URL: in.URL, Location: in.Location, Now: now})
 	}()
-	var job *contentJob
-	if ov == nil || ov.Body == "" {
-		job = startContent(doc, pageURL)
-	}
 	m := readMeta(doc, pageURL)
 	a.Title = m.Title
 	a.Lead = m.Description
