@@ -185,6 +185,11 @@ func TestFind(t *testing.T) {
 			wantPub: "2020-01-13T22:11:00+10:00", wantSrc: "text",
 		},
 		{
+			name: "data-date attribute in the article header",
+			html: `<body><article><header><h1>Achtsam durch die Krise</h1><div class="timeline"><div data-date="18. März 2020" class="timeline__arrow"></div></div></header><p>Text.</p></article></body>`,
+			wantPub: "2020-03-18T00:00:00Z", wantSrc: "time",
+		},
+		{
 			name: "jsonld newsarticle",
 			html: `<html><head><script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",
 				"headline":"x","datePublished":"2025-02-21T18:17:00+04:00","dateModified":"2025-02-21T19:00:00+04:00"}</script></head><body><h1>x</h1></body></html>`,

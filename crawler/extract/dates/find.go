@@ -141,7 +141,7 @@ func (f *finder) walk(n *html.Node) {
 			case atom.Footer, atom.Aside, atom.Nav:
 				skip = true
 			}
-			if n.DataAtom == atom.Time || n.DataAtom != atom.Meta && strings.HasPrefix(strings.ToLower(attr(n, "itemprop")), "date") {
+			if n.DataAtom == atom.Time || n.DataAtom != atom.Meta && strings.HasPrefix(strings.ToLower(attr(n, "itemprop")), "date") || !skip && dataDate(n) != "" {
 				f.times = append(f.times, elem{n, f.n, inArt})
 			}
 			if !skip && isDateLike(n) {
@@ -773,6 +773,9 @@ func (f *finder) timeElems(modified bool, minClass, maxClass int) *cand {
 		}
 		val := attr(n, "datetime")
 		if val == "" {
+			val = dataDate(n)
+		}
+		if val == "" {
 			val = attr(n, "content")
 		}
 		if val == "" {
@@ -800,6 +803,18 @@ func (f *finder) timeElems(modified bool, minClass, maxClass int) *cand {
 		cs = append(cs, cand{p, prio*100000 + e.order, nil})
 	}
 	return best(cs)
+}
+
+// dataDate returns the value of a data-date-style attribute of n (scripts
+// keep the article's date there for timelines and relative-time widgets).
+func dataDate(n *html.Node) string {
+	for _, a := range n.Attr {
+		switch a.Key {
+		case "data-date", "data-published", "data-pubdate", "data-publish-date", "data-datetime", "data-date-published":
+			return a.Val
+		}
+	}
+	return ""
 }
 
 // near reports whether the element at order comes shortly after the
