@@ -1150,8 +1150,13 @@ func findViews(doc *html.Node) *int64 {
 					return
 				}
 			}
-			cls := attr(n, "class") + " " + attr(n, "id")
-			if viewsClassHint(cls) && matchName(cls, viewsWords, viewsPairs) && !matchName(cls, notViewsWords, nil) {
+			// (the hints hold no space: testing class and id apart saves
+			// joining them on every element)
+			class, id := attr(n, "class"), attr(n, "id")
+			if !viewsClassHint(class) && !viewsClassHint(id) {
+				break
+			}
+			if cls := class + " " + id; matchName(cls, viewsWords, viewsPairs) && !matchName(cls, notViewsWords, nil) {
 				if t := nodeText(n); t != "" && countLike(t) {
 					found = parseCount(t)
 					return
