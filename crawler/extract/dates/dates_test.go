@@ -185,8 +185,8 @@ func TestFind(t *testing.T) {
 			wantPub: "2020-01-13T22:11:00+10:00", wantSrc: "text",
 		},
 		{
-			name: "data-date attribute in the article header",
-			html: `<body><article><header><h1>Achtsam durch die Krise</h1><div class="timeline"><div data-date="18. März 2020" class="timeline__arrow"></div></div></header><p>Text.</p></article></body>`,
+			name:    "data-date attribute in the article header",
+			html:    `<body><article><header><h1>Achtsam durch die Krise</h1><div class="timeline"><div data-date="18. März 2020" class="timeline__arrow"></div></div></header><p>Text.</p></article></body>`,
 			wantPub: "2020-03-18T00:00:00Z", wantSrc: "time",
 		},
 		{

@@ -141,10 +141,25 @@ func (f *finder) walk(n *html.Node) {
 			case atom.Footer, atom.Aside, atom.Nav:
 				skip = true
 			}
-			if n.DataAtom == atom.Time || n.DataAtom != atom.Meta && strings.HasPrefix(strings.ToLower(attr(n, "itemprop")), "date") || !skip && dataDate(n) != "" {
+			// One pass over the attributes.
+			var class, id string
+			typed, data := false, false
+			for _, a := range n.Attr {
+				switch a.Key {
+				case "class":
+					class = a.Val
+				case "id":
+					id = a.Val
+				case "itemprop":
+					typed = len(a.Val) >= 4 && strings.EqualFold(a.Val[:4], "date")
+				case "data-date", "data-published", "data-pubdate", "data-publish-date", "data-datetime", "data-date-published":
+					data = true
+				}
+			}
+			if n.DataAtom == atom.Time || n.DataAtom != atom.Meta && typed || !skip && data {
 				f.times = append(f.times, elem{n, f.n, inArt})
 			}
-			if !skip && isDateLike(n) {
+			if !skip && dateLikeTag(n) && (hasDateWord(class) || hasDateWord(id)) {
 				f.dateLike = append(f.dateLike, elem{n, f.n, inArt})
 			}
 		}
@@ -233,21 +248,14 @@ var dateClassWords = []string{"date", "datum", "fecha", "data", "time", "timesta
 	"pubdate", "posted", "post-date", "postdate", "entry-date", "dateline", "byline", "article-info",
 	"meta-date", "news-date", "created", "datetime", "meta", "tarix", "zaman", "vaxt", "дата"}
 
-func isDateLike(n *html.Node) bool {
+// dateLikeTag reports whether n's element may be a date-like element
+// (its class or id deciding).
+func dateLikeTag(n *html.Node) bool {
 	switch n.DataAtom {
 	case atom.Html, atom.Body, atom.Head, atom.Script, atom.Style, atom.Input, atom.Select, atom.Option, atom.Form, atom.Img, atom.A:
 		return false
 	}
-	var c, id string
-	for _, a := range n.Attr {
-		switch a.Key {
-		case "class":
-			c = a.Val
-		case "id":
-			id = a.Val
-		}
-	}
-	return hasDateWord(c) || hasDateWord(id)
+	return true
 }
 
 // hasDateWord reports whether a dateClassWords entry starts a token of s
@@ -937,7 +945,10 @@ func (f *finder) visibleCands() (abs, rel []cand) {
 		if s == "" || len(s) > 200 || inComment(node) {
 			return
 		}
-		if l := normalize(s); !rePubLabel.MatchString(l) {
+		if !strings.ContainsAny(s, "0123456789") && utf8.RuneCountInString(s) > maxRelativeLen {
+			return // absolute dates have digits, relative ones are short
+		}
+		if l := normalize(s); modHint(l) && !rePubLabel.MatchString(l) {
 			if m := reModLabel.FindStringIndex(l); m != nil {
 				// "Updated: ..." is not the publication date, but in
 				// "Written: 07.11.2023 15:03 / Updated: ..." the date
@@ -1155,6 +1166,20 @@ func verbFinal(l string, loc []int) bool {
 // maxLabelGap is how many bytes before a verb-final publication label
 // are searched for its date.
 const maxLabelGap = 80
+
+// modHints are letter sequences every modification label contains.
+var modHints = []string{"yenilən", "обновл", "измен", "güncelle", "updated", "last ", "modified", "änderung",
+	"aktualisiert", "geändert", "mis à jour", "modifié", "actualizado", "aggiornato"}
+
+// modHint is a cheap filter before reModLabel on normalized text.
+func modHint(l string) bool {
+	for _, k := range modHints {
+		if strings.Contains(l, k) {
+			return true
+		}
+	}
+	return false
+}
 
 // labelHint is a cheap filter before the label regexp: every label
 // contains one of these letter sequences.
