@@ -181,13 +181,25 @@ func TestFind(t *testing.T) {
 			name: "no h1: the heading the title names; related-story list dates skipped",
 			html: `<html><head><title>Australian megablaze brought under control | Star</title></head><body>
 				<div class="banner"><h2>Australian megablaze brought under control</h2><p>News24<br>13 Jan 2020, 22:11 GMT+10</p></div>
-				<ul><li><a href="/other">Other story</a> <span class="post-date">09/09/2019</span></li></ul></body></html>`,
+				<ul><li><a href="/other">Customs officer arrested with a chimpanzee</a> <span class="post-date">09/09/2019</span></li></ul></body></html>`,
 			wantPub: "2020-01-13T22:11:00+10:00", wantSrc: "text",
 		},
 		{
 			name:    "data-date attribute in the article header",
 			html:    `<body><article><header><h1>Achtsam durch die Krise</h1><div class="timeline"><div data-date="18. März 2020" class="timeline__arrow"></div></div></header><p>Text.</p></article></body>`,
 			wantPub: "2020-03-18T00:00:00Z", wantSrc: "time",
+		},
+		{
+			name:    "az verb-final label",
+			html:    `<body><h1>Xəbər</h1>` + strings.Repeat("<p>mətn</p>", 20) + `<p>Bu xəbər 21 fevral 2025, 18:17 tarixində dərc olunub</p></body>`,
+			loc:     baku,
+			wantPub: "2025-02-21T18:17:00+04:00", wantSrc: "text",
+		},
+		{
+			name:    "byline list item linking to the day's archive is not a teaser",
+			html:    `<body><h1>Xəbər başlığı</h1><ul class="meta"><li class="date"><a href="/archive/2025-02-21">21 fevral 2025</a></li><li><a href="/siyaset">Siyasət</a></li></ul></body>`,
+			loc:     baku,
+			wantPub: "2025-02-21T00:00:00+04:00", wantSrc: "text",
 		},
 		{
 			name: "jsonld newsarticle",

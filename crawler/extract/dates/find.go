@@ -1021,16 +1021,26 @@ func (f *finder) visibleCands() (abs, rel []cand) {
 	return abs, rel
 }
 
-// teaser reports whether n sits in a list item that links elsewhere: a
-// list of related or latest stories, whose dates are theirs.
+// teaser reports whether n sits in a list item that links elsewhere and
+// holds more than the date (a headline): a list of related or latest
+// stories, whose dates are theirs. A list item holding only a date, even
+// one linking to the day's archive, is the page's own byline.
 func teaser(n *html.Node) bool {
 	for i, p := 0, n; p != nil && i < 4; i, p = i+1, p.Parent {
 		if p.Type == html.ElementNode && p.DataAtom == atom.Li {
-			return hasLink(p)
+			if !hasLink(p) {
+				return false
+			}
+			own, _ := textUpTo(n, 200)
+			all, ok := textUpTo(p, len(own)+teaserExtra)
+			return !ok || len(all) >= len(own)+teaserExtra
 		}
 	}
 	return false
 }
+
+// teaserExtra is how much text beyond its date makes a list item a teaser.
+const teaserExtra = 16
 
 func hasLink(n *html.Node) bool {
 	if n.Type == html.ElementNode && n.DataAtom == atom.A && attr(n, "href") != "" {
