@@ -44,7 +44,7 @@ type sizes struct {
 }
 
 var modes = map[string]sizes{
-	"quick": {CrawlArticles: 600, NATSSync: 4000, NATSAsync: 40000, IndexArticles: 4000,
+	"quick": {CrawlArticles: 600, NATSSync: 2000, NATSAsync: 20000, IndexArticles: 3000,
 		SearchArticles: 100_000, SearchRounds: 5, DemoArticles: 1000,
 		Timeout: map[string]time.Duration{"extract": 2 * time.Minute, "dates": 2 * time.Minute, "crawl": 2 * time.Minute,
 			"nats": 2 * time.Minute, "index": 2 * time.Minute, "search": 6 * time.Minute, "demo": 3 * time.Minute}},
@@ -181,17 +181,9 @@ func parent(ctx context.Context, o options) error {
 	if err != nil {
 		return err
 	}
-	for _, name := range o.sections {
-		if ctx.Err() != nil {
-			break
-		}
-		progress("%s: running", name)
-		sec := runChild(ctx, self, name, o, bins)
-		progress("%s: %.1f s%s", name, sec.Seconds, errSuffix(sec.Error))
-		rep.Sections = append(rep.Sections, sec)
-	}
-	rep.Seconds = time.Since(begin).Seconds()
-
+	// The report is rewritten after every section, so that an interrupted
+	// run (a long full mode) keeps what it measured.
+	path := ""
 	if o.outDir != "" {
 		dir := o.outDir
 		if !filepath.IsAbs(dir) {
@@ -204,14 +196,32 @@ func parent(ctx context.Context, o options) error {
 		if o.mode != "quick" {
 			name += "-" + o.mode
 		}
-		path := filepath.Join(dir, name+".json")
+		path = filepath.Join(dir, name+".json")
+	}
+	save := func() error {
+		rep.Seconds = time.Since(begin).Seconds()
+		if path == "" {
+			return nil
+		}
 		b, err := json.MarshalIndent(rep, "", "  ")
 		if err != nil {
 			return err
 		}
-		if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return os.WriteFile(path, append(b, '\n'), 0o644)
+	}
+	for _, name := range o.sections {
+		if ctx.Err() != nil {
+			break
+		}
+		progress("%s: running", name)
+		sec := runChild(ctx, self, name, o, bins)
+		progress("%s: %.1f s%s", name, sec.Seconds, errSuffix(sec.Error))
+		rep.Sections = append(rep.Sections, sec)
+		if err := save(); err != nil {
 			return err
 		}
+	}
+	if path != "" {
 		progress("wrote %s", path)
 	}
 	if err := suite.WriteTable(os.Stdout, rep); err != nil {
