@@ -202,6 +202,12 @@ func TestFind(t *testing.T) {
 			wantPub: "2025-02-21T00:00:00+04:00", wantSrc: "text",
 		},
 		{
+			name:    "both labels, modification first",
+			html:    `<body><h1>Xəbər başlığı</h1><div class="news-date">Yenilənib: 22.02.2025 10:00 | Dərc olunub: 21.02.2025 18:17</div></body>`,
+			loc:     baku,
+			wantPub: "2025-02-21T18:17:00+04:00", wantSrc: "text",
+		},
+		{
 			name: "jsonld newsarticle",
 			html: `<html><head><script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",
 				"headline":"x","datePublished":"2025-02-21T18:17:00+04:00","dateModified":"2025-02-21T19:00:00+04:00"}</script></head><body><h1>x</h1></body></html>`,

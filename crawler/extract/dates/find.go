@@ -948,8 +948,14 @@ func (f *finder) visibleCands() (abs, rel []cand) {
 		if !strings.ContainsAny(s, "0123456789") && utf8.RuneCountInString(s) > maxRelativeLen {
 			return // absolute dates have digits, relative ones are short
 		}
-		if l := normalize(s); modHint(l) && !rePubLabel.MatchString(l) {
-			if m := reModLabel.FindStringIndex(l); m != nil {
+		if l := normalize(s); modHint(l) {
+			if pl := rePubLabel.FindStringIndex(l); pl != nil {
+				// Both labels: the date after the publication label
+				// ("Yenilənib: 22.02.2025 | Dərc olunub: 21.02.2025").
+				if m := reModLabel.FindStringIndex(l); m != nil && m[0] < pl[0] {
+					s = l[pl[0]:]
+				}
+			} else if m := reModLabel.FindStringIndex(l); m != nil {
 				// "Updated: ..." is not the publication date, but in
 				// "Written: 07.11.2023 15:03 / Updated: ..." the date
 				// before the label is.
