@@ -2,10 +2,16 @@
 // page and parses date strings in Azerbaijani, Russian, English, Turkish and
 // the main Western European languages.
 //
-// Find looks at the sources of a page in order of trust — JSON-LD, meta
-// tags, <time> elements, the URL, visible text — and returns the first
-// plausible date with the name of its source. Dates without an offset are
-// taken in the outlet's time zone; future and pre-1995 dates are rejected.
+// Find collects one candidate per source — JSON-LD, meta tags, <time> and
+// data-date elements, publication labels, the URL, the dateline by the
+// title — in a single walk of the page, and lets them vote: the calendar
+// day most sources give wins, ties going to the most trusted source. One
+// piece of text is one vote; reader comments, related-story lists and
+// "Updated:" dates do not vote; a structured dateModified backs a visible
+// dateline of its day. When JSON-LD and meta tags agree, the page text is
+// not read. Pages without any candidate fall back to go-htmldate's
+// extensive search. Dates without an offset are taken in the outlet's time
+// zone; future and pre-1995 dates are rejected.
 package dates
 
 import (
