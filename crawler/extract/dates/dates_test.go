@@ -208,6 +208,11 @@ func TestFind(t *testing.T) {
 			wantPub: "2025-02-21T18:17:00+04:00", wantSrc: "text",
 		},
 		{
+			name:    "publication label after a modification label in one text",
+			html:    `<body><h1>Titel</h1><p>Aktualisiert am 22.02.2025, 10:00 Uhr – veröffentlicht am 21.02.2025, 18:17 Uhr</p></body>`,
+			wantPub: "2025-02-21T18:17:00Z", wantSrc: "text",
+		},
+		{
 			name: "jsonld newsarticle",
 			html: `<html><head><script type="application/ld+json">{"@context":"https://schema.org","@type":"NewsArticle",
 				"headline":"x","datePublished":"2025-02-21T18:17:00+04:00","dateModified":"2025-02-21T19:00:00+04:00"}</script></head><body><h1>x</h1></body></html>`,

@@ -1118,7 +1118,7 @@ func (f *finder) labeled() *cand {
 		}
 		l := normalize(n.Data)
 		loc := rePubLabel.FindStringIndex(l)
-		if loc == nil || reModLabel.MatchString(l) && !labelFirst(l, loc[0]) {
+		if loc == nil {
 			continue
 		}
 		if p, ok := f.parse(l[loc[0]:]); ok && p.kind == absolute {
@@ -1213,13 +1213,6 @@ func labelHint(s string) bool {
 		}
 	}
 	return false
-}
-
-// labelFirst reports whether the publication label at pos precedes every
-// modification label in l.
-func labelFirst(l string, pos int) bool {
-	m := reModLabel.FindStringIndex(l)
-	return m == nil || pos < m[0]
 }
 
 // couldBeRelative reports whether s might parse as a relative or yearless
