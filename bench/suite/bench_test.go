@@ -123,6 +123,8 @@ func BenchmarkCorePublish(b *testing.B) {
 }
 
 // BenchmarkIndexEndToEnd is NATS -> indexer -> store/bleve (op = article).
+// Use -benchtime of a few thousand x: below the indexer's batch size the
+// flush interval (1s) dominates.
 func BenchmarkIndexEndToEnd(b *testing.B) {
 	arts := corpusN(b, 4, b.N, Short)
 	b.ResetTimer()
@@ -266,4 +268,13 @@ func BenchmarkDemo1000(b *testing.B) {
 		secs += r.AllSeconds
 	}
 	b.ReportMetric(secs/float64(b.N), "s-to-searchable")
+}
+
+// TestMain removes the shared search index of the benchmarks.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if searchIndex.dir != "" {
+		os.RemoveAll(searchIndex.dir)
+	}
+	os.Exit(code)
 }
