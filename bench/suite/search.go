@@ -430,6 +430,9 @@ func settle(path string, limit time.Duration) (float64, int, error) {
 // SearchFigures turns a SearchResult into table rows.
 func SearchFigures(r SearchResult) []Figure {
 	n := fmt.Sprintf("%dk articles", r.Articles/1000)
+	if r.Articles >= 1_000_000 && r.Articles%1_000_000 == 0 {
+		n = fmt.Sprintf("%dM articles", r.Articles/1_000_000)
+	}
 	peer := "bare Bleve, same index+intent"
 	note := fmt.Sprintf("%d synthetic az/ru/en articles (%.1f KB JSON each); %d queries x %d rounds = %d samples per side (terms, phrases, booleans, filters, newest, prefix), %d hits with highlights; peer: hand-written Bleve queries of the same intent and hit counts, no highlights",
 		r.Articles, float64(r.JSONBytes)/float64(max(r.Articles, 1))/1000, r.Queries, r.Rounds, r.Store.Samples, SearchSize)
