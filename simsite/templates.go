@@ -48,8 +48,20 @@ var funcs = template.FuncMap{
 
 func templatesFor(name string) *templates {
 	src := map[string]string{"caliber": caliberTpl, "report": reportTpl, "vesti": vestiTpl}[name]
-	return &templates{t: template.Must(template.New(name).Funcs(funcs).Parse(src))}
+	return &templates{t: template.Must(template.New(name).Funcs(funcs).Parse(src + defacedTpl))}
 }
+
+// defacedTpl is the hacked front page every template serves when an
+// outlet is defaced.
+const defacedTpl = `
+{{define "defaced"}}<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>HACKED</title></head>
+<body style="background:#000;color:#0f0;text-align:center">
+<h1>Hacked by Cyb3r Gh0st Team</h1>
+<p>Your security is an illusion. Greetz to all the crew.</p>
+</body></html>
+{{end}}
+`
 
 // caliberTpl: English/Azerbaijani, <article> markup, JSON-LD NewsArticle.
 const caliberTpl = `
@@ -193,13 +205,6 @@ const caliberTpl = `
 <main class="container"><h1>{{.Heading}}</h1><p>{{.Text}}</p>
 <ul>{{range .Items}}<li><a href="{{.URL}}">{{.Title}}</a> {{.Date}}</li>{{end}}</ul></main>
 {{template "footer" .}}{{end}}
-{{define "defaced"}}<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>HACKED</title></head>
-<body style="background:#000;color:#0f0;text-align:center">
-<h1>Hacked by Cyb3r Gh0st Team</h1>
-<p>Your security is an illusion. Greetz to all the crew.</p>
-</body></html>
-{{end}}
 `
 
 // reportTpl: Azerbaijani, div markup, OpenGraph and meta tags only.
@@ -300,13 +305,6 @@ const reportTpl = `
 <div class="wrap"><div class="block-title">{{.Heading}}</div><div>{{.Text}}</div>
 {{range .Items}}<div class="news-item"><a href="{{.URL}}">{{.Title}}</a> {{.Date}}</div>{{end}}</div>
 {{template "footer" .}}{{end}}
-{{define "defaced"}}<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>HACKED</title></head>
-<body style="background:#000;color:#0f0;text-align:center">
-<h1>Hacked by Cyb3r Gh0st Team</h1>
-<p>Your security is an illusion. Greetz to all the crew.</p>
-</body></html>
-{{end}}
 `
 
 // vestiTpl: Russian, old-style table/div markup, served as windows-1251;
@@ -386,11 +384,4 @@ const vestiTpl = `
 <div id="content"><h2>{{.Heading}}</h2><p>{{.Text}}</p>
 {{range .Items}}<div><a href="{{.URL}}">{{.Title}}</a> {{.Date}}</div>{{end}}</div>
 {{template "footer" .}}{{end}}
-{{define "defaced"}}<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>HACKED</title></head>
-<body style="background:#000;color:#0f0;text-align:center">
-<h1>Hacked by Cyb3r Gh0st Team</h1>
-<p>Your security is an illusion. Greetz to all the crew.</p>
-</body></html>
-{{end}}
 `

@@ -125,19 +125,11 @@ func Crawl(ctx context.Context, cfg CrawlConfig) (CrawlResult, error) {
 		return res, err
 	}
 	defer os.RemoveAll(dir)
-	emb, err := bus.StartEmbedded(ctx, bus.EmbeddedConfig{DataDir: dir, Port: -1}, log)
+	conn, stop, err := startBus(ctx, dir, log)
 	if err != nil {
 		return res, err
 	}
-	defer emb.Shutdown()
-	conn, err := emb.Connect(ctx, log)
-	if err != nil {
-		return res, err
-	}
-	defer conn.Close()
-	if err := conn.EnsureStreams(ctx); err != nil {
-		return res, err
-	}
+	defer stop()
 
 	ccfg := pipeline.DemoOutlets(site)
 	res.Parallelism = ccfg.Defaults.Rate.Parallelism

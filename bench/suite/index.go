@@ -288,19 +288,11 @@ func Index(ctx context.Context, cfg IndexConfig) (IndexResult, error) {
 // indexer into a new store/bleve under dir and returns articles per second
 // from the indexer's start to its last ack, and the batches it wrote.
 func IndexEndToEnd(ctx context.Context, dir string, arts []article.Article, log *zap.Logger) (float64, uint64, error) {
-	emb, err := bus.StartEmbedded(ctx, bus.EmbeddedConfig{DataDir: dir, Port: -1}, log)
+	conn, stop, err := startBus(ctx, dir, log)
 	if err != nil {
 		return 0, 0, err
 	}
-	defer emb.Shutdown()
-	conn, err := emb.Connect(ctx, log)
-	if err != nil {
-		return 0, 0, err
-	}
-	defer conn.Close()
-	if err := conn.EnsureStreams(ctx); err != nil {
-		return 0, 0, err
-	}
+	defer stop()
 	if _, err := PublishAsync(ctx, conn, arts, 1000); err != nil {
 		return 0, 0, err
 	}

@@ -90,19 +90,11 @@ func NATS(ctx context.Context, cfg NATSConfig) (NATSResult, error) {
 		return res, err
 	}
 	defer os.RemoveAll(dir)
-	emb, err := bus.StartEmbedded(ctx, bus.EmbeddedConfig{DataDir: dir, Port: -1}, log)
+	conn, stop, err := startBus(ctx, dir, log)
 	if err != nil {
 		return res, err
 	}
-	defer emb.Shutdown()
-	conn, err := emb.Connect(ctx, log)
-	if err != nil {
-		return res, err
-	}
-	defer conn.Close()
-	if err := conn.EnsureStreams(ctx); err != nil {
-		return res, err
-	}
+	defer stop()
 
 	// Two runs, JetStream first and then core NATS first, keeping each
 	// side's best rate, so that warm-up and drifting load favour neither.
@@ -239,4 +231,24 @@ func NATSFigures(r NATSResult) []Figure {
 		"core NATS publish+flush, same msgs", r.CorePublishPerSec)
 	a.Note = fmt.Sprintf("%d msgs in PublishBatch(%d); peer sends the same bytes without storage or acks", r.AsyncMessages, r.Batch)
 	return []Figure{s, a}
+}
+
+// startBus starts an embedded JetStream server with its files under dir,
+// connects to it in-process and creates the streams. stop closes both.
+func startBus(ctx context.Context, dir string, log *zap.Logger) (conn *bus.Conn, stop func(), err error) {
+	emb, err := bus.StartEmbedded(ctx, bus.EmbeddedConfig{DataDir: dir, Port: -1}, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	conn, err = emb.Connect(ctx, log)
+	if err != nil {
+		emb.Shutdown()
+		return nil, nil, err
+	}
+	stop = func() { conn.Close(); emb.Shutdown() }
+	if err := conn.EnsureStreams(ctx); err != nil {
+		stop()
+		return nil, nil, err
+	}
+	return conn, stop, nil
 }
