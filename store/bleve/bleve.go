@@ -470,21 +470,14 @@ func (x *Index) Search(ctx context.Context, q store.Query) (*store.Result, error
 			return nil, err
 		}
 	}
+	// The search itself ranks and counts without loading stored fields or
+	// term locations: asking bleve for highlights would make it read the
+	// term vectors of every matching document, not only of the page. The
+	// page's articles and highlights are fetched afterwards (x.page).
 	req := bv.NewSearchRequestOptions(bleveQ, 0, 0, false)
 	req.SortByCustom(order)
 	if q.Size > 0 {
 		req.Size = q.Size + 1 // one more tells whether there is a next page
-		req.Fields = []string{fSource}
-		if hasText && x.opts.HighlightStyle != HighlightNone {
-			style := html.Name
-			if x.opts.HighlightStyle == HighlightANSI {
-				style = ansi.Name
-			}
-			req.Highlight = bv.NewHighlightWithStyle(style)
-			req.Highlight.AddField(fTitle)
-			req.Highlight.AddField(fLead)
-			req.Highlight.AddField(fBody)
-		}
 	}
 	if after != nil {
 		req.SearchAfter = after
@@ -502,13 +495,21 @@ func (x *Index) Search(ctx context.Context, q store.Query) (*store.Result, error
 	if more {
 		hits = hits[:q.Size]
 	}
-	for _, h := range hits {
+	page, err := x.page(ctx, bleveQ, hits, hasText && x.opts.HighlightStyle != HighlightNone)
+	if err != nil {
+		return nil, err
+	}
+	for _, h0 := range hits {
+		h := page[h0.ID]
+		if h == nil {
+			return nil, fmt.Errorf("bleve: stored article %s: not found", h0.ID)
+		}
 		src, _ := h.Fields[fSource].(string)
 		var a article.Article
 		if err := json.Unmarshal([]byte(src), &a); err != nil {
 			return nil, fmt.Errorf("bleve: stored article %s: %w", h.ID, err)
 		}
-		hit := store.Hit{ID: h.ID, Score: h.Score, Article: a}
+		hit := store.Hit{ID: h0.ID, Score: h0.Score, Article: a}
 		if len(h.Fragments) > 0 {
 			hit.Highlights = map[string][]string{}
 			for f, frags := range h.Fragments {
@@ -533,6 +534,49 @@ func (x *Index) Search(ctx context.Context, q store.Query) (*store.Result, error
 	if more {
 		last := hits[len(hits)-1]
 		out.NextCursor = encodeCursor(sortName, fp, sortValues(order, last))
+	}
+	return out, nil
+}
+
+// page loads the stored article of each hit and, when highlight is set, the
+// highlights of the query in it, by running the query again restricted to
+// those documents. Highlights depend only on the query's terms and the
+// document, so they are the same as a highlighted search would give.
+func (x *Index) page(ctx context.Context, q bq.Query, hits search.DocumentMatchCollection, highlight bool) (map[string]*search.DocumentMatch, error) {
+	out := make(map[string]*search.DocumentMatch, len(hits))
+	if len(hits) == 0 {
+		return out, nil
+	}
+	ids := make([]string, len(hits))
+	for i, h := range hits {
+		ids[i] = h.ID
+	}
+	var pq bq.Query = bv.NewDocIDQuery(ids)
+	if highlight {
+		pq = bv.NewConjunctionQuery(pq, q)
+	}
+	req := bv.NewSearchRequestOptions(pq, len(ids), 0, false)
+	req.Fields = []string{fSource}
+	req.SortBy([]string{"_id"})
+	if highlight {
+		style := html.Name
+		if x.opts.HighlightStyle == HighlightANSI {
+			style = ansi.Name
+		}
+		req.Highlight = bv.NewHighlightWithStyle(style)
+		req.Highlight.AddField(fTitle)
+		req.Highlight.AddField(fLead)
+		req.Highlight.AddField(fBody)
+	}
+	res, err := x.idx.SearchInContext(ctx, req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("bleve: load hits: %w", err)
+	}
+	for _, h := range res.Hits {
+		out[h.ID] = h
 	}
 	return out, nil
 }

@@ -123,6 +123,27 @@ func (t *translator) translate(n query.Node) (bq.Query, bool, error) {
 	return nil, false, fmt.Errorf("%w: unsupported query node %T", store.ErrBadQuery, n)
 }
 
+// phraseAsTerm lets a phrase of one token be searched as a term query;
+// tests turn it off to compare.
+var phraseAsTerm = true
+
+// singleTerm reports the only token of text as the field's analyzer makes
+// it, when it makes exactly one (non-empty) token.
+func (t *translator) singleTerm(field, text string) (string, bool) {
+	if !phraseAsTerm {
+		return "", false
+	}
+	a := t.m.AnalyzerNamed(t.m.AnalyzerNameForPath(field))
+	if a == nil {
+		return "", false
+	}
+	toks := a.Analyze([]byte(text))
+	if len(toks) != 1 || len(toks[0].Term) == 0 {
+		return "", false
+	}
+	return string(toks[0].Term), true
+}
+
 // word translates a term or phrase, on the default fields or on one field.
 func (t *translator) word(field, text string, prefix, phrase bool, pos int) (bq.Query, bool, error) {
 	if prefix {
@@ -153,6 +174,15 @@ func (t *translator) word(field, text string, prefix, phrase bool, pos int) (bq.
 	}
 	var qs []bq.Query
 	for _, f := range fieldsFor(field) {
+		if term, ok := t.singleTerm(f.name, text); ok {
+			// A one-word phrase matches and scores as its term does, but
+			// the phrase searcher reads the positions of every match.
+			tq := bv.NewTermQuery(term)
+			tq.SetField(f.name)
+			tq.SetBoost(f.boost)
+			qs = append(qs, tq)
+			continue
+		}
 		mq := bv.NewMatchPhraseQuery(text)
 		mq.SetField(f.name)
 		mq.SetBoost(f.boost)
