@@ -495,7 +495,9 @@ func (x *Index) Search(ctx context.Context, q store.Query) (*store.Result, error
 	if more {
 		hits = hits[:q.Size]
 	}
-	page, err := x.page(ctx, bleveQ, hits, hasText && x.opts.HighlightStyle != HighlightNone)
+	// The filters match no highlighted field: the text query alone gives
+	// the page's highlights.
+	page, err := x.page(ctx, textQ, hits, hasText && x.opts.HighlightStyle != HighlightNone)
 	if err != nil {
 		return nil, err
 	}
