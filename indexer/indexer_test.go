@@ -78,6 +78,22 @@ func publishN(t *testing.T, c *bus.Conn, n, from int) map[string]bool {
 	return ids
 }
 
+// waitStoredAndDead waits until st holds exactly want and the indexer has
+// dead-lettered dead messages, then until it is idle.
+func waitStoredAndDead(t *testing.T, ix *indexer.Indexer, st *memStore, want map[string]bool, dead uint64) {
+	t.Helper()
+	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if err := st.check(want, true); err != nil {
+			return err
+		}
+		if s := ix.Stats(); s.DeadLettered != dead {
+			return fmt.Errorf("dead-lettered %d, want %d", s.DeadLettered, dead)
+		}
+		return nil
+	})
+	waitIdle(t, ix)
+}
+
 // waitIdle waits until the indexer has settled every message in the
 // stream: nothing pending, nothing awaiting an ack, and the ack floor at the
 // stream's last message.
@@ -311,16 +327,7 @@ func TestAlwaysFailingItemDeadLettered(t *testing.T) {
 		return nil
 	}
 	ix, _ := runIndexer(t, fastConfig(), c, st)
-	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
-		if err := st.check(want, true); err != nil {
-			return err
-		}
-		if s := ix.Stats(); s.DeadLettered != 1 {
-			return fmt.Errorf("dead-lettered %d", s.DeadLettered)
-		}
-		return nil
-	})
-	waitIdle(t, ix)
+	waitStoredAndDead(t, ix, st, want, 1)
 	st.mu.Lock()
 	attempts := st.attempts[poison.ID]
 	st.mu.Unlock()
@@ -360,16 +367,7 @@ func TestWholeBatchErrorIsolatesPoison(t *testing.T) {
 		return nil
 	}
 	ix, _ := runIndexer(t, fastConfig(), c, st)
-	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
-		if err := st.check(want, true); err != nil {
-			return err
-		}
-		if s := ix.Stats(); s.DeadLettered != 1 {
-			return fmt.Errorf("dead-lettered %d", s.DeadLettered)
-		}
-		return nil
-	})
-	waitIdle(t, ix)
+	waitStoredAndDead(t, ix, st, want, 1)
 	if d := deadLetters(t, c); len(d) != 1 || d[0].Header.Get(bus.HeaderDeadReason) != bus.ReasonStoreFailed {
 		t.Errorf("dead letters: %d", len(d))
 	}
