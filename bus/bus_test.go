@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/newswatch/newswatch/article"
@@ -469,5 +473,26 @@ func TestDataDirLocked(t *testing.T) {
 	e2 := bustest.RunServerOnDir(t, dir)
 	if e2.ClientURL() == "" {
 		t.Error("no client url after the lock was released")
+	}
+}
+
+func TestTransient(t *testing.T) {
+	brokenPipe := &net.OpError{Op: "write", Net: "tcp", Err: syscall.EPIPE}
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{nats.ErrTimeout, true},
+		{nats.ErrDisconnected, true},
+		{fmt.Errorf("publish: %w", brokenPipe), true},
+		{io.EOF, true},
+		{&jetstream.APIError{Code: 503}, true},
+		{&jetstream.APIError{Code: 400}, false},
+		{nats.ErrMaxPayload, false},
+		{article.ErrInvalid, false},
+	} {
+		if got := bus.Transient(tc.err); got != tc.want {
+			t.Errorf("Transient(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }

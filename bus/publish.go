@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strconv"
 	"strings"
 	"time"
@@ -88,13 +90,18 @@ func copyMsg(m *nats.Msg) *nats.Msg {
 }
 
 // Transient reports whether a publish error may go away on its own (the
-// server is restarting, a leader election, a timeout) so that retrying
-// makes sense. Retrying a publish is safe: the Nats-Msg-Id makes a repeat
+// server is restarting, a leader election, a timeout, the connection to a
+// node that just died failing a write before the client reconnects) so
+// that retrying makes sense. Retrying a publish is safe: the Nats-Msg-Id makes a repeat
 // a no-op.
 func Transient(err error) bool {
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.Code == 503 || apiErr.Code == 408
+	}
+	var netErr *net.OpError
+	if errors.As(err, &netErr) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
 	}
 	return errors.Is(err, jetstream.ErrNoStreamResponse) || errors.Is(err, nats.ErrNoResponders) ||
 		errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
