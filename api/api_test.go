@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -15,6 +14,7 @@ import (
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/newswatch/newswatch/api/keys"
 	"github.com/newswatch/newswatch/article"
 	"github.com/newswatch/newswatch/store"
 	"github.com/newswatch/newswatch/store/bleve"
@@ -24,11 +24,20 @@ import (
 type env struct {
 	srv  *httptest.Server
 	st   store.Store
-	arts []article.Article
+	arts []*article.Article
+	// storeName is the store's name exports name in their manifest
+	// ("bleve" when the config gives none).
+	storeName string
 }
 
 func newEnv(t *testing.T, cfg Config, wrap func(store.Store) store.Store) *env {
 	t.Helper()
+	// Without keys, the server reads as an open one does (the keys have
+	// their own tests).
+	cfg.Open = cfg.Open || cfg.Keys == nil
+	if cfg.Rate == 0 { // the rate limits have their own tests too
+		cfg.Rate, cfg.Burst = 1e6, 1e6
+	}
 	idx, err := bleve.Open(t.TempDir(), bleve.Options{}, zaptest.NewLogger(t))
 	if err != nil {
 		t.Fatal(err)
@@ -55,20 +64,7 @@ func newEnv(t *testing.T, cfg Config, wrap func(store.Store) store.Store) *env {
 
 func (e *env) do(t *testing.T, method, path string) (*http.Response, []byte) {
 	t.Helper()
-	req, err := http.NewRequest(method, e.srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, body
+	return e.get(t, method, path, "")
 }
 
 type searchResp struct {
@@ -156,7 +152,7 @@ func TestSearchCyrillicRoundTrip(t *testing.T) {
 	var want article.Article
 	for _, a := range e.arts {
 		if a.Language == "ru" && strings.HasPrefix(a.Title, "Переговоры") {
-			want = a
+			want = *a
 		}
 	}
 	if len(r.Hits) != 1 || r.Hits[0].Article.Body != want.Body || r.Hits[0].ID != want.ID {
@@ -264,9 +260,9 @@ func checkError(t *testing.T, e *env, tc errCase) *http.Response {
 func TestErrors(t *testing.T) {
 	e := newEnv(t, Config{}, nil)
 	okCursor := e.search(t, url.Values{"size": {"1"}, "sort": {"newest"}}).NextCursor
-	unknownID := article.ID("https://example.com/nothing")
+	unknownID, _ := article.ID("https://example.com/nothing")
 	for _, tc := range []errCase{
-		{"GET", "/", 404, CodeNotFound, "no route"},
+		{"GET", "/index.html", 404, CodeNotFound, "no route"}, // GET / is the web page (page_test.go)
 		{"GET", "/nope", 404, CodeNotFound, "no route"},
 		{"GET", "/v1/", 404, CodeNotFound, "no route"},
 		{"GET", "/v1/articles/", 404, CodeNotFound, "no route"},
@@ -290,13 +286,27 @@ func TestErrors(t *testing.T) {
 		{"GET", "/v1/search?q=" + url.QueryEscape(`foo:bar`), 400, CodeBadRequest, "unknown field"},
 		{"GET", "/v1/search?q=" + url.QueryEscape(strings.Repeat("x ", 3000)), 400, CodeBadRequest, "longer"},
 		{"GET", "/v1/search?q=a&q=b", 400, CodeBadRequest, "once"},
-		{"GET", "/v1/search?outlets=caliber", 400, CodeBadRequest, "unknown parameter outlets"},
+		{"GET", "/v1/search?outlets=caliber", 400, CodeBadRequest, `unknown parameter "outlets"`},
 		{"GET", "/v1/search?q=%ff", 400, CodeBadRequest, "UTF-8"},
+		{"GET", "/v1/search?q=%zz", 400, CodeBadRequest, `malformed query string: invalid escape "%zz"`},
+		{"GET", "/v1/search?q=Baku&size=%", 400, CodeBadRequest, "malformed query string"},
+		{"GET", "/v1/articles/../healthz", 404, CodeNotFound, "not clean"},
+		{"GET", "/v1/articles/./x", 404, CodeNotFound, "not clean"},
+		{"GET", "//v1//search", 404, CodeNotFound, "not clean"},
+		{"GET", "/v1/search/..", 404, CodeNotFound, "not clean"},
+		{"GET", "/v1/articles/%00", 400, CodeBadRequest, `article id "\x00"`},
+		{"GET", "/v1/articles/a%2F..%2Fb", 400, CodeBadRequest, "article id"},
+		{"GET", "/v1/articles/" + strings.Repeat("a", 100000), 400, CodeBadRequest, `... (100000 bytes): want 32`},
+		{"GET", "/v1/search?sort=" + strings.Repeat("s", 5000), 400, CodeBadRequest, `... (5000 bytes): want`},
+		{"GET", "/v1/search?" + strings.Repeat("x", 5000) + "=1", 400, CodeBadRequest, `... (5000 bytes); known`},
 		{"POST", "/v1/search", 405, CodeMethodNotAllowed, "POST"},
 		{"DELETE", "/v1/articles/" + unknownID, 405, CodeMethodNotAllowed, "DELETE"},
 		{"PUT", "/healthz", 405, CodeMethodNotAllowed, "PUT"},
 	} {
 		resp := checkError(t, e, tc)
+		if resp.ContentLength > 600 {
+			t.Errorf("%s %.80s: error of %d bytes; echoed input is not cut", tc.method, tc.path, resp.ContentLength)
+		}
 		if tc.status == 405 && !strings.Contains(resp.Header.Get("Allow"), "GET") {
 			t.Errorf("%s %s: Allow = %q", tc.method, tc.path, resp.Header.Get("Allow"))
 		}
@@ -327,7 +337,11 @@ func TestInternalErrors(t *testing.T) {
 	if strings.Contains(string(body), "secret") {
 		t.Errorf("internal detail leaked: %s", body)
 	}
-	checkError(t, e, errCase{"GET", "/v1/articles/" + article.ID("https://x.az/"), 503, CodeTimeout, "in time"})
+	someID, _ := article.ID("https://x.az/")
+	resp := checkError(t, e, errCase{"GET", "/v1/articles/" + someID, 503, CodeTimeout, "did not answer within"})
+	if resp.Header.Get("Retry-After") != "2" {
+		t.Errorf("timeout: Retry-After = %q, want 2", resp.Header.Get("Retry-After"))
+	}
 
 	p := newEnv(t, Config{}, func(s store.Store) store.Store { return brokenStore{Store: s, panic: true} })
 	checkError(t, p, errCase{"GET", "/v1/search?q=x", 500, CodeInternal, "internal error"})
@@ -398,28 +412,57 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			t.Errorf("openapi.json describes %s, which is not a route", k)
 		}
 	}
-	// Every documented search parameter is accepted, and only those.
-	var search struct {
-		Get struct {
+	// Every route takes exactly the query parameters documented for it,
+	// and says what key it needs: none (public), optionally one (reads,
+	// which --open allows without), or one (export, admin).
+	for _, rt := range routes {
+		var op struct {
 			Parameters []struct {
 				Name string `json:"name"`
+				In   string `json:"in"`
 			} `json:"parameters"`
-		} `json:"get"`
-	}
-	if err := json.Unmarshal(mustJSON(t, doc.Paths["/v1/search"]), &search); err != nil {
-		t.Fatal(err)
-	}
-	documented := map[string]bool{}
-	for _, p := range search.Get.Parameters {
-		documented[p.Name] = true
-	}
-	for name := range searchParams {
-		if !documented[name] {
-			t.Errorf("search parameter %s is not documented", name)
+			Security  []map[string][]string      `json:"security"`
+			Responses map[string]json.RawMessage `json:"responses"`
 		}
-	}
-	if len(documented) != len(searchParams) {
-		t.Errorf("documented %d search parameters, accept %d", len(documented), len(searchParams))
+		if err := json.Unmarshal(doc.Paths[rt.path][strings.ToLower(rt.method)], &op); err != nil {
+			t.Fatalf("%s %s: %v", rt.method, rt.path, err)
+		}
+		var sec []string
+		for _, req := range op.Security {
+			if len(req) == 0 {
+				sec = append(sec, "none")
+			}
+			for name := range req {
+				sec = append(sec, name)
+			}
+		}
+		wantSec := map[keys.Scope]string{"": "", keys.ScopeRead: "none,bearer", keys.ScopeExport: "bearer", keys.ScopeAdmin: "bearer"}[rt.scope]
+		if strings.Join(sec, ",") != wantSec {
+			t.Errorf("%s %s: security %v, want %q for scope %q", rt.method, rt.path, op.Security, wantSec, rt.scope)
+		}
+		if rt.scope != "" {
+			for _, code := range []string{"401", "403", "429"} {
+				if op.Responses[code] == nil {
+					t.Errorf("%s %s: response %s is not documented", rt.method, rt.path, code)
+				}
+			}
+		}
+		documented := map[string]bool{}
+		for _, p := range op.Parameters {
+			if p.In == "query" {
+				documented[p.Name] = true
+			}
+		}
+		for name := range rt.params {
+			if !documented[name] {
+				t.Errorf("%s %s: parameter %s is not documented", rt.method, rt.path, name)
+			}
+		}
+		for name := range documented {
+			if _, ok := rt.params[name]; !ok {
+				t.Errorf("%s %s: documented parameter %s is not taken", rt.method, rt.path, name)
+			}
+		}
 	}
 }
 

@@ -15,8 +15,9 @@ import (
 )
 
 // FuzzRequest: whatever the method, path and query string, the API answers
-// JSON and never a 5xx (the store is healthy, so every failure is the
-// caller's).
+// JSON (content type and body, errors included; no redirects) and never a
+// 5xx (the store is healthy, so every failure is the caller's), and an
+// error message never repeats much of the request.
 func FuzzRequest(f *testing.F) {
 	idx, err := bleve.Open(f.TempDir(), bleve.Options{}, zap.NewNop())
 	if err != nil {
@@ -41,6 +42,11 @@ func FuzzRequest(f *testing.F) {
 		{"GET", "/v1/search?q=title:(a%20OR%20b*)&size=100"},
 		{"OPTIONS", "/readyz"},
 		{"GET", "//v1//search"},
+		{"GET", "/v1/articles/../x"},
+		{"GET", "/v1/articles/%00"},
+		{"GET", "/v1/search?q=%zz"},
+		{"GET", "/v1/search/./"},
+		{"TRACE", "/v1/search?q=a;b"},
 	} {
 		f.Add(seed[0], seed[1])
 	}
@@ -55,13 +61,20 @@ func FuzzRequest(f *testing.F) {
 			t.Fatalf("%s %s: %d %s", method, target, rec.Code, rec.Body)
 		}
 		if rec.Code >= 300 && rec.Code < 400 {
-			return // path cleaning redirects
+			t.Fatalf("%s %s: redirect %d to %q", method, target, rec.Code, rec.Header().Get("Location"))
+		}
+		if ct := rec.Header().Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+			t.Fatalf("%s %s: %d, content type %q", method, target, rec.Code, ct)
 		}
 		if method == http.MethodHead {
 			return
 		}
 		if !json.Valid(rec.Body.Bytes()) {
 			t.Fatalf("%s %s: %d, body is not JSON: %q", method, target, rec.Code, rec.Body)
+		}
+		// An error repeats at most a few excerpts of the request.
+		if rec.Code >= 400 && rec.Body.Len() > 1000 {
+			t.Fatalf("%s %.100s: %d, error of %d bytes", method, target, rec.Code, rec.Body.Len())
 		}
 	})
 }

@@ -2,121 +2,106 @@ package api
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
-	"sort"
-	"strconv"
+	"reflect"
 	"strings"
-	"time"
+	"sync"
 
+	"github.com/newswatch/newswatch/article"
 	"github.com/newswatch/newswatch/store"
 )
 
-// searchParams are the query parameters of /v1/search; list parameters
-// may repeat and may hold comma-separated values.
-var searchParams = map[string]bool{
-	"q": false, "sort": false, "size": false, "cursor": false, "from": false, "to": false,
-	"outlet": true, "lang": true, "section": true, "author": true,
-}
-
-// badRequest is a caller error found while reading parameters.
-type badRequest struct{ msg string }
-
-func (e *badRequest) Error() string { return e.msg }
-
-func badf(format string, a ...any) error { return &badRequest{fmt.Sprintf(format, a...)} }
-
-// parseSearch reads a store.Query from URL parameters.
-func (s *Server) parseSearch(v url.Values) (store.Query, error) {
-	var q store.Query
-	var unknown []string
-	for k, vals := range v {
-		list, known := searchParams[k]
-		if !known {
-			unknown = append(unknown, k)
-			continue
-		}
-		if !list && len(vals) > 1 {
-			return q, badf("parameter %q is given %d times; give it once", k, len(vals))
-		}
+// parseSearch reads a search: the filters, sort, size, cursor and
+// highlight, and the article fields asked for (nil: all).
+func (s *Server) parseSearch(v url.Values) (store.Query, []string, error) {
+	q, _, err := s.parseFilters(v)
+	if err != nil {
+		return q, nil, err
 	}
-	if len(unknown) > 0 {
-		sort.Strings(unknown)
-		names := make([]string, 0, len(searchParams))
-		for k := range searchParams {
-			names = append(names, k)
-		}
-		sort.Strings(names)
-		return q, badf("unknown parameter %s; known: %s", strings.Join(unknown, ", "), strings.Join(names, ", "))
+	if q.Sort, err = oneOfParam(v, "sort", "", []string{store.SortRelevance, store.SortNewest, store.SortOldest}); err != nil {
+		return q, nil, err
 	}
-	q.Text = v.Get("q")
-	q.Outlets = splitList(v["outlet"])
-	q.Langs = splitList(v["lang"])
-	q.Sections = splitList(v["section"])
-	q.Authors = splitList(v["author"])
-	switch srt := v.Get("sort"); srt {
-	case "", store.SortRelevance, store.SortNewest, store.SortOldest:
-		q.Sort = srt
-	default:
-		return q, badf("sort %q: want %s, %s or %s", srt, store.SortRelevance, store.SortNewest, store.SortOldest)
-	}
-	q.Size = s.cfg.DefaultSize
-	if sz := v.Get("size"); sz != "" {
-		n, err := strconv.Atoi(sz)
-		if err != nil || n < 0 || n > store.MaxSize {
-			return q, badf("size %q: want a whole number from 0 to %d", sz, store.MaxSize)
-		}
-		q.Size = n
+	if q.Size, err = intParam(v, "size", s.cfg.DefaultSize, 0, store.MaxSize); err != nil {
+		return q, nil, err
 	}
 	q.Cursor = v.Get("cursor")
-	var err error
-	if q.From, err = s.parseTime("from", v.Get("from"), false); err != nil {
-		return q, err
+	hl, err := oneOfParam(v, "highlight", "true", []string{"true", "false"})
+	if err != nil {
+		return q, nil, err
 	}
-	if q.To, err = s.parseTime("to", v.Get("to"), true); err != nil {
-		return q, err
-	}
-	if q.From != nil && q.To != nil && !q.From.Before(*q.To) {
-		return q, badf("from %s is not before to %s", v.Get("from"), v.Get("to"))
-	}
-	return q, nil
-}
-
-func splitList(vals []string) []string {
-	var out []string
-	for _, v := range vals {
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
+	q.NoHighlights = hl == "false"
+	var fields []string
+	if _, given := v["fields"]; given {
+		fields = splitList(v["fields"])
+		if len(fields) == 0 {
+			return q, nil, badf("fields is empty: name the article fields to return (%s)", strings.Join(articleFields(), ", "))
+		}
+		known := map[string]bool{}
+		for _, f := range articleFields() {
+			known[f] = true
+		}
+		for _, f := range fields {
+			if !known[f] {
+				return q, nil, badf("fields: %s is not an article field; want some of %s", store.Echo(f), strings.Join(articleFields(), ", "))
 			}
 		}
 	}
-	return out
+	return q, fields, nil
 }
 
-// parseTime reads an RFC 3339 time or a date. A date means the start of
-// that day in the configured location; for "to" (exclusive) it means the
-// end of that day, so from=2025-02-21&to=2025-02-21 is the whole day.
-func (s *Server) parseTime(name, v string, endOfDay bool) (*time.Time, error) {
-	if v == "" {
-		return nil, nil
-	}
-	if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
-		return &t, nil
-	}
-	if t, err := time.ParseInLocation(time.DateOnly, v, s.cfg.Location); err == nil {
-		if endOfDay {
-			t = t.AddDate(0, 0, 1)
+// articleFields are the JSON names of the Article v1 fields, in order:
+// what fields= may choose from.
+var articleFields = sync.OnceValue(func() []string {
+	t := reflect.TypeFor[article.Article]()
+	out := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		name, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ",")
+		if name != "" && name != "-" {
+			out = append(out, name)
 		}
-		return &t, nil
 	}
-	return nil, badf("%s %q: want a date (2025-02-21) or an RFC 3339 time (2025-02-21T18:17:00+04:00)", name, v)
+	return out
+})
+
+// partialHit is a hit whose article holds only the fields asked for.
+type partialHit struct {
+	ID         string                     `json:"id"`
+	Score      float64                    `json:"score"`
+	Article    map[string]json.RawMessage `json:"article"`
+	Highlights map[string][]string        `json:"highlights,omitempty"`
+}
+
+type partialResult struct {
+	Total      int64        `json:"total"`
+	Hits       []partialHit `json:"hits"`
+	NextCursor string       `json:"next_cursor,omitempty"`
+}
+
+// project keeps the fields of a's JSON that are asked for (and that a
+// has: fields an article lacks stay absent).
+func project(a *article.Article, fields []string) (map[string]json.RawMessage, error) {
+	b, err := json.Marshal(a)
+	if err != nil {
+		return nil, err
+	}
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return nil, err
+	}
+	out := make(map[string]json.RawMessage, len(fields))
+	for _, f := range fields {
+		if v, ok := all[f]; ok {
+			out[f] = v
+		}
+	}
+	return out, nil
 }
 
 func (s *Server) search(w http.ResponseWriter, r *http.Request) {
-	q, err := s.parseSearch(r.URL.Query())
+	q, fields, err := s.parseSearch(r.URL.Query())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, CodeBadRequest, err.Error())
 		return
@@ -131,15 +116,26 @@ func (s *Server) search(w http.ResponseWriter, r *http.Request) {
 	if res.Hits == nil {
 		res.Hits = []store.Hit{}
 	}
-	writeJSON(w, http.StatusOK, res)
+	if fields == nil {
+		writeJSON(w, http.StatusOK, res)
+		return
+	}
+	out := partialResult{Total: res.Total, NextCursor: res.NextCursor, Hits: make([]partialHit, len(res.Hits))}
+	for i, h := range res.Hits {
+		art, err := project(&h.Article, fields)
+		if err != nil {
+			s.storeError(w, r, fmt.Errorf("encode article %s: %w", h.ID, err))
+			return
+		}
+		out.Hits[i] = partialHit{ID: h.ID, Score: h.Score, Article: art, Highlights: h.Highlights}
+	}
+	writeJSON(w, http.StatusOK, out)
 }
-
-var idPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 func (s *Server) article(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if !idPattern.MatchString(id) {
-		writeError(w, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("article id %q: want 32 lower-case hex characters", id))
+	if !article.ValidID(id) {
+		writeError(w, http.StatusBadRequest, CodeBadRequest, fmt.Sprintf("article id %s: want %d lower-case hex characters", store.Echo(id), article.IDLen))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.cfg.RequestTimeout)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,31 +26,14 @@ func ctxT(t *testing.T) context.Context {
 	return ctx
 }
 
-func TestValidateOutlet(t *testing.T) {
-	for _, tc := range []struct {
-		id string
-		ok bool
-	}{
-		{"caliber", true}, {"report_az", true}, {"oxu-az", true}, {"a1", true},
-		{"", false}, {"Caliber", false}, {"report.az", false}, {"a b", false},
-		{"a*", false}, {"a>", false}, {"dead", false}, {strings.Repeat("a", 65), false},
-		{"медиа", false},
-	} {
-		err := bus.ValidateOutlet(tc.id)
-		if (err == nil) != tc.ok {
-			t.Errorf("ValidateOutlet(%q) = %v, want ok=%v", tc.id, err, tc.ok)
-		}
-		if err != nil && !errors.Is(err, bus.ErrBadOutlet) {
-			t.Errorf("ValidateOutlet(%q) = %v, does not wrap ErrBadOutlet", tc.id, err)
-		}
-	}
+func TestSubjects(t *testing.T) {
 	if s, err := bus.ArticleSubject("caliber"); err != nil || s != "articles.caliber" {
 		t.Errorf("ArticleSubject = %q, %v", s, err)
 	}
 	if s, err := bus.DeadSubject("caliber"); err != nil || s != "articles.dead.caliber" {
 		t.Errorf("DeadSubject = %q, %v", s, err)
 	}
-	if _, err := bus.ArticleSubject("report.az"); !errors.Is(err, bus.ErrBadOutlet) {
+	if _, err := bus.ArticleSubject("report.az"); !errors.Is(err, article.ErrBadOutlet) {
 		t.Errorf("ArticleSubject(report.az) err = %v", err)
 	}
 	for subj, want := range map[string]string{"articles.x": "x", "articles.dead.y": "y", "other.x": "", "articles.A": ""} {
@@ -92,9 +76,6 @@ func TestDecode(t *testing.T) {
 	} {
 		b := *a
 		mut(&b)
-		if _, err := bus.Encode(&b); !errors.Is(err, article.ErrInvalid) {
-			t.Errorf("encode %s: err = %v, want ErrInvalid", name, err)
-		}
 		raw := strings.Replace(string(data), `"schema":"article.v1"`, `"schema":"`+b.Schema+`"`, 1)
 		raw = strings.Replace(raw, `"id":"`+a.ID+`"`, `"id":"`+b.ID+`"`, 1)
 		raw = strings.Replace(raw, `"outlet":"`+a.Outlet+`"`, `"outlet":"`+b.Outlet+`"`, 1)
@@ -163,11 +144,11 @@ func TestPublishDedupe(t *testing.T) {
 	if err != nil || r3.Duplicate || r3.Seq == r1.Seq {
 		t.Errorf("new version publish = %+v, %v; want a new message", r3, err)
 	}
-	// Invalid articles never reach the server.
+	// An outlet that is no subject token never reaches the server.
 	bad := *a
 	bad.Outlet = "report.az"
-	if _, err := c.Publish(ctx, &bad); !errors.Is(err, article.ErrInvalid) {
-		t.Errorf("publish with bad outlet: err = %v, want ErrInvalid", err)
+	if _, err := c.Publish(ctx, &bad); !errors.Is(err, article.ErrBadOutlet) {
+		t.Errorf("publish with bad outlet: err = %v, want ErrBadOutlet", err)
 	}
 	s, err := c.JetStream().Stream(ctx, bus.StreamArticles)
 	if err != nil {
@@ -202,15 +183,15 @@ func TestPublishBatch(t *testing.T) {
 	}
 	arts = append(arts, arts[0]) // duplicate within the batch
 	bad := *arts[1]
-	bad.ContentHash = ""
+	bad.Outlet = "a.b"
 	arts = append(arts, &bad)
 
 	res, err := c.PublishBatch(ctx, arts)
 	if err == nil || !strings.Contains(err.Error(), "1 of 302 failed") {
 		t.Errorf("err = %v, want one failure", err)
 	}
-	if !errors.Is(res[301].Err, article.ErrInvalid) {
-		t.Errorf("invalid article result = %+v", res[301])
+	if !errors.Is(res[301].Err, article.ErrBadOutlet) {
+		t.Errorf("unroutable article result = %+v", res[301])
 	}
 	if !res[300].Duplicate || res[300].Seq != res[0].Seq {
 		t.Errorf("in-batch duplicate result = %+v, first = %+v", res[300], res[0])
@@ -351,6 +332,15 @@ func TestKVHelpers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The key is the article's identity: the outlet moving to http or
+	// "www." keeps it.
+	id, _ := article.ID("https://caliber.az/post/1")
+	if moved, err := bus.URLKey("caliber", "http://www.caliber.az/post/1?utm_source=x"); err != nil || moved != key || key != "caliber."+id {
+		t.Errorf("URLKey = %q and %q (%v), want caliber.%s for both", key, moved, err, id)
+	}
+	if _, err := bus.URLKey("dead", "https://caliber.az/post/1"); !errors.Is(err, article.ErrBadOutlet) {
+		t.Errorf("URLKey with a reserved outlet: %v", err)
+	}
 	type state struct {
 		ETag string `json:"etag"`
 	}
@@ -362,8 +352,11 @@ func TestKVHelpers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := bus.PutJSON(ctx, kv, key, state{ETag: "b"}, rev+5); err == nil {
-		t.Error("update at a stale revision succeeded")
+	if _, err := bus.PutJSON(ctx, kv, key, state{ETag: "b"}, rev+5); !errors.Is(err, bus.ErrRevision) {
+		t.Errorf("update at a stale revision: %v, want ErrRevision", err)
+	}
+	if _, err := bus.PutJSON(ctx, kv, key, state{ETag: "b"}, 0); !errors.Is(err, bus.ErrRevision) {
+		t.Errorf("create of an existing key: %v, want ErrRevision", err)
 	}
 	if _, err := bus.PutJSON(ctx, kv, key, state{ETag: "c"}, rev); err != nil {
 		t.Fatal(err)
@@ -381,6 +374,21 @@ func TestEmbeddedConfigValidate(t *testing.T) {
 		t.Error("port 70000 accepted")
 	}
 	if err := (bus.EmbeddedConfig{DataDir: "x"}).Validate(); err != nil {
+		t.Error(err)
+	}
+	if err := (bus.EmbeddedConfig{DataDir: "x", Port: -1}).Validate(); !errors.Is(err, bus.ErrListenWithoutAuth) {
+		t.Errorf("TCP listener without auth: %v, want ErrListenWithoutAuth", err)
+	}
+	if err := (bus.EmbeddedConfig{DataDir: "x", Port: 4222, Token: "short"}).Validate(); err == nil || !strings.Contains(err.Error(), "too short") {
+		t.Errorf("short token: %v", err)
+	}
+	if err := (bus.EmbeddedConfig{DataDir: "x", Port: -1, NKeys: []string{"SUAXXX"}}).Validate(); err == nil || !strings.Contains(err.Error(), "nkey") {
+		t.Errorf("seed given as a public nkey: %v", err)
+	}
+	if err := (bus.EmbeddedConfig{DataDir: "x", Port: -1, Token: bustest.Token, NKeys: []string{"U"}}).Validate(); err == nil {
+		t.Error("token and nkeys both accepted")
+	}
+	if err := bustest.TCPConfig("x").Validate(); err != nil {
 		t.Error(err)
 	}
 }
@@ -431,7 +439,7 @@ func TestRedrive(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := c.Redrive(ctx, bus.RedriveFilter{Outlet: "Bad.Outlet"}); !errors.Is(err, bus.ErrBadOutlet) {
+	if _, err := c.Redrive(ctx, bus.RedriveFilter{Outlet: "Bad.Outlet"}); !errors.Is(err, article.ErrBadOutlet) {
 		t.Errorf("bad outlet filter: %v", err)
 	}
 	res, err := c.Redrive(ctx, bus.RedriveFilter{Outlet: "oxu"})
@@ -468,12 +476,13 @@ func TestDataDirLocked(t *testing.T) {
 	if !errors.Is(err, bus.ErrDataDirInUse) {
 		t.Fatalf("second server on the same dir: err = %v, want ErrDataDirInUse", err)
 	}
+	if want := fmt.Sprintf("pid %d", os.Getpid()); !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), dir) {
+		t.Errorf("error %q does not name the dir and the holder (%s)", err, want)
+	}
 	e.Shutdown()
 	e.Shutdown() // idempotent
 	e2 := bustest.RunServerOnDir(t, dir)
-	if e2.ClientURL() == "" {
-		t.Error("no client url after the lock was released")
-	}
+	bustest.Connect(t, e2)
 }
 
 func TestTransient(t *testing.T) {

@@ -14,22 +14,19 @@ import (
 // article.ErrInvalid instead.
 var ErrDecode = errors.New("undecodable message")
 
-// Encode returns the message body for a: its JSON Article v1 form. It
-// validates a first, so nothing invalid reaches the bus.
+// Encode returns the message body for a: its JSON Article v1 form. It does
+// not validate a: producers validate where articles enter newswatch (the
+// crawler, on extractor output) and consumers on Decode, the bus's trust
+// boundary.
 func Encode(a *article.Article) ([]byte, error) {
 	if a == nil {
 		return nil, fmt.Errorf("%w: nil article", article.ErrInvalid)
 	}
-	if err := a.Validate(); err != nil {
-		return nil, err
-	}
-	if err := ValidateOutlet(a.Outlet); err != nil {
-		return nil, fmt.Errorf("%w: %w", article.ErrInvalid, err)
-	}
 	return json.Marshal(a)
 }
 
-// Decode parses a message body as a JSON Article v1 and validates it.
+// Decode parses a message body as a JSON Article v1 and validates it
+// (article.Validate): every message from NATS crosses a trust boundary.
 // Unknown fields are ignored (newer producers may add fields); trailing data
 // after the object is an error.
 func Decode(data []byte) (*article.Article, error) {
@@ -43,9 +40,6 @@ func Decode(data []byte) (*article.Article, error) {
 	}
 	if err := a.Validate(); err != nil {
 		return nil, err
-	}
-	if err := ValidateOutlet(a.Outlet); err != nil {
-		return nil, fmt.Errorf("%w: %w", article.ErrInvalid, err)
 	}
 	return &a, nil
 }

@@ -4,6 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
+	neturl "net/url"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -20,6 +24,10 @@ const (
 	MaxAsyncPending = 1024
 	// DefaultTimeout bounds JetStream API calls whose context has no deadline.
 	DefaultTimeout = 10 * time.Second
+	// AsyncPublishTimeout bounds the wait for the ack of one async publish
+	// (PublishBatch): an ack lost with a node that died is retried, not
+	// awaited until the batch's deadline.
+	AsyncPublishTimeout = 10 * time.Second
 )
 
 // Conn is a connection to NATS with its JetStream context.
@@ -27,6 +35,9 @@ type Conn struct {
 	nc  *nats.Conn
 	js  jetstream.JetStream
 	log *zap.Logger
+	// serverMaxStore is the embedded server's JetStream storage limit
+	// (0: unknown), for Pressure.
+	serverMaxStore int64
 }
 
 // Connect connects to the NATS server(s) at url (comma-separated for a
@@ -68,12 +79,19 @@ func Connect(ctx context.Context, url string, log *zap.Logger, opts ...nats.Opti
 			log.Error("nats async error", zap.String("subject", subj), zap.Error(err))
 		}),
 	}
+	dialer := &recordingDialer{d: net.Dialer{Timeout: 5 * time.Second}}
+	base = append(base, nats.SetCustomDialer(dialer))
 	nc, err := nats.Connect(url, append(base, opts...)...)
 	if err != nil {
-		return nil, fmt.Errorf("connect nats %s: %w", url, err)
+		if last := dialer.lastError(); last != nil && errors.Is(err, nats.ErrNoServers) {
+			// nats.go reports only "no servers available"; say why.
+			return nil, fmt.Errorf("connect nats %s: %w (%w)", redactURLs(url), err, last)
+		}
+		return nil, fmt.Errorf("connect nats %s: %w", redactURLs(url), err)
 	}
 	js, err := jetstream.New(nc,
 		jetstream.WithPublishAsyncMaxPending(MaxAsyncPending),
+		jetstream.WithPublishAsyncTimeout(AsyncPublishTimeout),
 		jetstream.WithDefaultTimeout(DefaultTimeout),
 	)
 	if err != nil {
@@ -82,6 +100,52 @@ func Connect(ctx context.Context, url string, log *zap.Logger, opts ...nats.Opti
 	}
 	log.Info("nats connected", zap.String("url", nc.ConnectedUrlRedacted()))
 	return &Conn{nc: nc, js: js, log: log}, nil
+}
+
+// recordingDialer dials TCP and remembers the last failure, which nats.go
+// replaces with ErrNoServers.
+type recordingDialer struct {
+	d    net.Dialer
+	mu   sync.Mutex
+	last error
+}
+
+func (r *recordingDialer) Dial(network, address string) (net.Conn, error) {
+	c, err := r.d.Dial(network, address)
+	if err != nil {
+		r.mu.Lock()
+		r.last = err
+		r.mu.Unlock()
+	}
+	return c, err
+}
+
+func (r *recordingDialer) lastError() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.last
+}
+
+// redactURLs hides the credentials (token, user and password) in a
+// comma-separated list of NATS URLs, for messages and logs.
+func redactURLs(urls string) string {
+	parts := strings.Split(urls, ",")
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		if !strings.Contains(p, "://") {
+			p = "nats://" + p
+		}
+		u, err := neturl.Parse(p)
+		if err != nil {
+			parts[i] = "(unparsable url)"
+			continue
+		}
+		if u.User != nil {
+			u.User = neturl.User("redacted")
+		}
+		parts[i] = u.String()
+	}
+	return strings.Join(parts, ",")
 }
 
 // NATS returns the core NATS connection.

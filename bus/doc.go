@@ -7,12 +7,13 @@
 //
 //   - stream ARTICLES on "articles.<outlet>": every published article
 //     version, JSON Article v1, de-duplicated by the Nats-Msg-Id header
-//     (article ID + content hash) within the duplicate window;
+//     (article.Article.MsgID: article ID, content hash and version) within
+//     the duplicate window;
 //   - stream ARTICLES_DEAD on "articles.dead.<outlet>": messages the indexer
 //     could not decode or store, with headers saying why;
 //   - KV buckets "url_state" (per-URL crawl state) and "outlet_state"
 //     (per-outlet health and schedule).
 //
-// Outlet IDs are single NATS subject tokens: lowercase letters, digits, '_'
-// and '-'. "dead" is reserved.
+// Outlet IDs are single NATS subject tokens (article.ValidateOutlet:
+// lowercase letters, digits, '_' and '-'; "dead" is reserved).
 package bus

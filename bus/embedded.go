@@ -8,12 +8,17 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
+	"github.com/nats-io/jwt/v2"
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nkeys"
 	"go.uber.org/zap"
+
+	"github.com/newswatch/newswatch/internal/lockfile"
 )
 
 // EmbeddedConfig configures the in-process NATS server.
@@ -22,10 +27,20 @@ type EmbeddedConfig struct {
 	// DataDir/nats. Required. Restarting on the same DataDir keeps streams,
 	// messages and consumer positions.
 	DataDir string
-	// Host to listen on. Default "127.0.0.1".
+	// Host to listen on when Port is set. Default "127.0.0.1".
 	Host string
-	// Port to listen on. 0 or -1 picks a free port (see ClientURL).
+	// Port is the TCP port for clients. 0 (the default): no TCP listener at
+	// all; clients in this process connect in-process with Connect. -1: a
+	// free port (see ClientURL). A TCP listener requires Token or NKeys.
 	Port int
+	// Token, when set, is the secret every client must present (at least
+	// MinTokenLength characters). Connect presents it itself.
+	Token string
+	// NKeys, when set, are the public user nkeys ("U...") whose holders may
+	// connect (they sign the server's nonce with their seed). Connect then
+	// uses a key pair of its own, valid for in-process connections only.
+	// Set Token or NKeys, not both.
+	NKeys []string
 	// ServerName names the server in logs and monitoring. Default "newswatch".
 	ServerName string
 	// MaxStore caps JetStream file storage in bytes. 0: the server default
@@ -40,6 +55,14 @@ type EmbeddedConfig struct {
 	StartTimeout time.Duration
 	// Debug turns on the server's debug logging.
 	Debug bool
+	// SyncInterval says when JetStream flushes its files to disk. 0 (the
+	// default, SyncAlways): every write is synced before the publish is
+	// acknowledged, so an acknowledged article survives a power loss or an
+	// OS crash, not only a crash of newswatch. A positive interval (the
+	// operator's opt-out, `--nats-sync=interval`: DefaultSyncInterval)
+	// syncs in the background that often: faster, but an OS crash can lose
+	// what was acknowledged within the last interval.
+	SyncInterval time.Duration
 
 	// ClusterName, ClusterPort and Routes join the server to a NATS
 	// cluster (JetStream clustered, for replicated streams): all members
@@ -56,9 +79,6 @@ type EmbeddedConfig struct {
 func (c *EmbeddedConfig) setDefaults() {
 	if c.Host == "" {
 		c.Host = "127.0.0.1"
-	}
-	if c.Port == 0 {
-		c.Port = server.RANDOM_PORT
 	}
 	if c.ServerName == "" {
 		c.ServerName = "newswatch"
@@ -79,16 +99,29 @@ func (c EmbeddedConfig) Validate() error {
 		return errors.New("embedded nats: data dir is required")
 	case c.Port < -1 || c.Port > 65535:
 		return fmt.Errorf("embedded nats: port %d out of range", c.Port)
+	case c.Token != "" && len(c.NKeys) > 0:
+		return errors.New("embedded nats: set a token or nkeys, not both")
+	case c.Token != "" && len(c.Token) < MinTokenLength:
+		return fmt.Errorf("embedded nats: token of %d characters is too short, want at least %d", len(c.Token), MinTokenLength)
+	case c.Port != 0 && c.Token == "" && len(c.NKeys) == 0:
+		return ErrListenWithoutAuth
 	case c.MaxStore < 0 || c.MaxMemory < 0:
 		return errors.New("embedded nats: negative storage limit")
 	case c.MaxPayload < 0:
 		return errors.New("embedded nats: negative max payload")
 	case c.StartTimeout < 0:
 		return errors.New("embedded nats: negative start timeout")
+	case c.SyncInterval < 0:
+		return errors.New("embedded nats: negative sync interval")
 	case c.ClusterName == "" && (len(c.Routes) > 0 || c.ClusterPort != 0):
 		return errors.New("embedded nats: routes or cluster port without a cluster name")
 	case c.ClusterName != "" && (c.ClusterPort < -1 || c.ClusterPort > 65535):
 		return fmt.Errorf("embedded nats: cluster port %d out of range", c.ClusterPort)
+	}
+	for _, k := range c.NKeys {
+		if !nkeys.IsValidPublicUserKey(k) {
+			return fmt.Errorf("embedded nats: %q is not a public user nkey (U...)", k)
+		}
 	}
 	for _, r := range c.Routes {
 		if u, err := url.Parse(r); err != nil || u.Host == "" {
@@ -98,18 +131,56 @@ func (c EmbeddedConfig) Validate() error {
 	return nil
 }
 
+// SyncAlways is the EmbeddedConfig.SyncInterval that syncs every write
+// before acknowledging it (the default).
+const SyncAlways time.Duration = 0
+
+// DefaultSyncInterval is nats-server's own background sync interval, the
+// one `--nats-sync=interval` selects.
+const DefaultSyncInterval = 2 * time.Minute
+
+// ParseSync parses a --nats-sync value: "always" (SyncAlways), "interval"
+// (DefaultSyncInterval) or a positive duration such as "10s".
+func ParseSync(s string) (time.Duration, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "always", "":
+		return SyncAlways, nil
+	case "interval":
+		return DefaultSyncInterval, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("nats sync %q: want always, interval or a positive duration", s)
+	}
+	return d, nil
+}
+
+// lockFileName, in DataDir/nats, is locked by the process running the
+// server there and names it.
+const lockFileName = "LOCK"
+
+// MinTokenLength is the shortest token EmbeddedConfig accepts.
+const MinTokenLength = 16
+
 // Embedded is a running in-process NATS server with JetStream.
 type Embedded struct {
 	srv    *server.Server
 	cfg    EmbeddedConfig
 	log    *zap.Logger
 	once   sync.Once
-	unlock func()
+	lock   *lockfile.Lock
+	inproc nkeys.KeyPair // Connect's key when cfg.NKeys is set
 }
 
-// ErrDataDirInUse is returned by StartEmbedded when another process (or
-// another Embedded in this one) uses the same data directory.
-var ErrDataDirInUse = errors.New("data dir in use by another newswatch process")
+// ErrDataDirInUse is returned (wrapped, naming the holder's PID) by
+// StartEmbedded when another process, or another Embedded in this one, uses
+// the same data directory.
+var ErrDataDirInUse = lockfile.ErrLocked
+
+// ErrListenWithoutAuth is returned by EmbeddedConfig.Validate for a TCP
+// listener without a token or nkeys: anyone on the host could then publish
+// into the streams or delete them.
+var ErrListenWithoutAuth = errors.New("embedded nats: a TCP listener needs a token or nkeys")
 
 // StartEmbedded starts a NATS server with JetStream and a file store under
 // cfg.DataDir/nats, and waits until it accepts connections and JetStream is
@@ -127,20 +198,22 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *zap.Logger) (*E
 	if err := os.MkdirAll(storeDir, 0o755); err != nil {
 		return nil, fmt.Errorf("embedded nats: create store dir: %w", err)
 	}
-	unlock, err := lockDir(storeDir)
+	lock, err := lockfile.Acquire(filepath.Join(storeDir, lockFileName), 0)
 	if err != nil {
-		return nil, fmt.Errorf("embedded nats: %w", err)
+		return nil, fmt.Errorf("embedded nats: data dir %s: %w", storeDir, err)
 	}
 	ok := false
 	defer func() {
 		if !ok {
-			unlock()
+			lock.Release()
 		}
 	}()
 	opts := &server.Options{
 		ServerName:         cfg.ServerName,
 		Host:               cfg.Host,
 		Port:               cfg.Port,
+		DontListen:         cfg.Port == 0,
+		Authorization:      cfg.Token,
 		JetStream:          true,
 		StoreDir:           storeDir,
 		JetStreamMaxStore:  cfg.MaxStore,
@@ -151,6 +224,26 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *zap.Logger) (*E
 		MaxPending: 64 << 20,
 		NoSigs:     true,
 		Debug:      cfg.Debug,
+	}
+	if cfg.SyncInterval == SyncAlways {
+		opts.SyncAlways = true
+	} else {
+		opts.SyncInterval = cfg.SyncInterval
+	}
+	var inproc nkeys.KeyPair
+	if len(cfg.NKeys) > 0 {
+		if inproc, err = nkeys.CreateUser(); err != nil {
+			return nil, fmt.Errorf("embedded nats: in-process key: %w", err)
+		}
+		pub, err := inproc.PublicKey()
+		if err != nil {
+			return nil, fmt.Errorf("embedded nats: in-process key: %w", err)
+		}
+		opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{Nkey: pub,
+			AllowedConnectionTypes: map[string]struct{}{jwt.ConnectionTypeInProcess: {}}})
+		for _, k := range cfg.NKeys {
+			opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{Nkey: k})
+		}
 	}
 	if cfg.ClusterName != "" {
 		host := cfg.ClusterHost
@@ -194,16 +287,36 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *zap.Logger) (*E
 		}
 	}
 	ok = true
-	e := &Embedded{srv: srv, cfg: cfg, log: log, unlock: unlock}
-	log.Info("embedded nats started", zap.String("url", e.ClientURL()), zap.String("store_dir", storeDir))
+	e := &Embedded{srv: srv, cfg: cfg, log: log, lock: lock, inproc: inproc}
+	listen := "none (in-process only)"
+	if u := e.ClientURL(); u != "" {
+		listen = u
+	}
+	syncMode := "always (fsync before ack)"
+	if cfg.SyncInterval != SyncAlways {
+		syncMode = "every " + cfg.SyncInterval.String()
+	}
+	log.Info("embedded nats started", zap.String("listen", listen), zap.String("store_dir", storeDir), zap.String("sync", syncMode))
 	return e, nil
 }
 
-// ClientURL is the nats:// URL clients connect to.
-func (e *Embedded) ClientURL() string { return e.srv.ClientURL() }
+// ClientURL is the nats:// URL TCP clients connect to, or "" when the
+// server has no TCP listener.
+func (e *Embedded) ClientURL() string {
+	if e.Port() == 0 {
+		return ""
+	}
+	return e.srv.ClientURL()
+}
 
-// Port is the TCP port clients connect to.
+// Token is the token TCP clients must present, or "".
+func (e *Embedded) Token() string { return e.cfg.Token }
+
+// Port is the TCP port clients connect to, or 0 without a TCP listener.
 func (e *Embedded) Port() int {
+	if e.cfg.Port == 0 {
+		return 0
+	}
 	if a, ok := e.srv.Addr().(*net.TCPAddr); ok {
 		return a.Port
 	}
@@ -214,10 +327,27 @@ func (e *Embedded) Port() int {
 func (e *Embedded) Server() *server.Server { return e.srv }
 
 // Connect connects to the embedded server in-process (no TCP), with the same
-// options and handlers as Connect.
+// options and handlers as Connect and the server's own credentials.
 func (e *Embedded) Connect(ctx context.Context, log *zap.Logger, opts ...nats.Option) (*Conn, error) {
-	opts = append([]nats.Option{nats.InProcessServer(e.srv)}, opts...)
-	return Connect(ctx, e.ClientURL(), log, opts...)
+	base := []nats.Option{nats.InProcessServer(e.srv)}
+	switch {
+	case e.cfg.Token != "":
+		base = append(base, nats.Token(e.cfg.Token))
+	case e.inproc != nil:
+		pub, err := e.inproc.PublicKey()
+		if err != nil {
+			return nil, fmt.Errorf("embedded nats: in-process key: %w", err)
+		}
+		base = append(base, nats.Nkey(pub, e.inproc.Sign))
+	}
+	c, err := Connect(ctx, "nats://in-process", log, append(base, opts...)...)
+	if err != nil {
+		return nil, err
+	}
+	if jc := e.srv.JetStreamConfig(); jc != nil {
+		c.serverMaxStore = jc.MaxStore
+	}
+	return c, nil
 }
 
 // Shutdown stops the server and waits until it has stopped and flushed its
@@ -229,7 +359,9 @@ func (e *Embedded) Shutdown() {
 	e.once.Do(func() {
 		e.srv.Shutdown()
 		e.srv.WaitForShutdown()
-		e.unlock()
+		if err := e.lock.Release(); err != nil {
+			e.log.Warn("release data dir lock", zap.Error(err))
+		}
 		e.log.Info("embedded nats stopped")
 	})
 }

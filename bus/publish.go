@@ -15,6 +15,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/newswatch/newswatch/article"
+	"github.com/newswatch/newswatch/internal/backoff"
 )
 
 // Dead-letter headers, set on every message in ARTICLES_DEAD. The body is
@@ -72,7 +73,11 @@ func articleMsg(a *article.Article) (*nats.Msg, error) {
 	if err != nil {
 		return nil, err
 	}
-	m := nats.NewMsg(SubjectPrefix + a.Outlet)
+	subj, err := ArticleSubject(a.Outlet)
+	if err != nil {
+		return nil, err
+	}
+	m := nats.NewMsg(subj)
 	m.Data = data
 	m.Header.Set(jetstream.MsgIDHeader, a.MsgID())
 	return m, nil
@@ -95,6 +100,11 @@ func copyMsg(m *nats.Msg) *nats.Msg {
 // that retrying makes sense. Retrying a publish is safe: the Nats-Msg-Id makes a repeat
 // a no-op.
 func Transient(err error) bool {
+	if streamFull(err) {
+		// A 503 too, but it lasts until the stream has room: the
+		// publisher keeps the article and slows down (Throttle).
+		return false
+	}
 	var apiErr *jetstream.APIError
 	if errors.As(err, &apiErr) {
 		return apiErr.Code == 503 || apiErr.Code == 408
@@ -119,7 +129,7 @@ func withDefaultTimeout(ctx context.Context) (context.Context, context.CancelFun
 // publishRetry publishes m, retrying transient errors with back-off until
 // ctx is done.
 func (c *Conn) publishRetry(ctx context.Context, m *nats.Msg, stream string) (*jetstream.PubAck, error) {
-	wait := 50 * time.Millisecond
+	wait := publishBackoff.Start()
 	for attempt := 1; ; attempt++ {
 		msg := copyMsg(m)
 		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
@@ -132,20 +142,21 @@ func (c *Conn) publishRetry(ctx context.Context, m *nats.Msg, stream string) (*j
 			return nil, err
 		}
 		c.log.Debug("publish failed; retrying", zap.String("subject", m.Subject), zap.Int("attempt", attempt), zap.Error(err))
-		select {
-		case <-ctx.Done():
+		if !wait.Wait(ctx) {
 			return nil, fmt.Errorf("%w (last error: %w)", ctx.Err(), err)
-		case <-time.After(wait):
 		}
-		wait = min(2*wait, 2*time.Second)
 	}
 }
 
-// Publish publishes a validated article on "articles.<outlet>" with
-// Nats-Msg-Id = a.MsgID() and waits for the server's acknowledgement,
-// retrying transient errors (server restarting, timeouts) until ctx is done
-// (PublishTimeout when ctx has no deadline). An invalid article is an error
-// wrapping article.ErrInvalid and is not sent.
+// publishBackoff spaces publish retries: 50ms doubling up to 2s.
+var publishBackoff = backoff.Policy{Initial: 50 * time.Millisecond, Max: 2 * time.Second}
+
+// Publish publishes an article (validated by its producer) on
+// "articles.<outlet>" with Nats-Msg-Id = a.MsgID() and waits for the
+// server's acknowledgement, retrying transient errors (server restarting,
+// timeouts) until ctx is done (PublishTimeout when ctx has no deadline). An
+// outlet that is no valid subject token is an error wrapping
+// article.ErrBadOutlet, and nothing is sent.
 func (c *Conn) Publish(ctx context.Context, a *article.Article) (PublishResult, error) {
 	m, err := articleMsg(a)
 	if err != nil {
@@ -155,7 +166,7 @@ func (c *Conn) Publish(ctx context.Context, a *article.Article) (PublishResult, 
 	defer cancel()
 	ack, err := c.publishRetry(ctx, m, StreamArticles)
 	if err != nil {
-		return PublishResult{}, fmt.Errorf("publish %s: %w", a.ID, err)
+		return PublishResult{}, fmt.Errorf("publish %s: %w", a.ID, fullErr(err))
 	}
 	return PublishResult{Seq: ack.Sequence, Duplicate: ack.Duplicate}, nil
 }
@@ -214,6 +225,7 @@ func (c *Conn) PublishBatch(ctx context.Context, arts []*article.Article) ([]Pub
 			}
 		}
 		if results[i].Err != nil {
+			results[i].Err = fullErr(results[i].Err)
 			failed++
 			if first < 0 {
 				first = i
@@ -224,6 +236,37 @@ func (c *Conn) PublishBatch(ctx context.Context, arts []*article.Article) ([]Pub
 		return results, fmt.Errorf("publish batch: %d of %d failed; first (%d): %w", failed, len(arts), first, results[first].Err)
 	}
 	return results, nil
+}
+
+// Republish publishes a stored message body again on its article subject
+// ("articles.<outlet>") under a new Nats-Msg-Id (a republish under the
+// original ID would be swallowed by the duplicate window), and waits for
+// the server's acknowledgement, retrying transient errors like Publish.
+// Redrive and the audit use it; the store's idempotent writes make a
+// copy of an article that was stored meanwhile harmless.
+func (c *Conn) Republish(ctx context.Context, subject string, data []byte, msgID string) (PublishResult, error) {
+	if _, err := OutletOfSubject(subject); err != nil || strings.HasPrefix(subject, DeadPrefix) {
+		return PublishResult{}, fmt.Errorf("republish: %q is not an article subject", subject)
+	}
+	m := nats.NewMsg(subject)
+	m.Data = data
+	m.Header.Set(jetstream.MsgIDHeader, msgID)
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	ack, err := c.publishRetry(ctx, m, StreamArticles)
+	if err != nil {
+		return PublishResult{}, fmt.Errorf("republish on %s: %w", subject, fullErr(err))
+	}
+	return PublishResult{Seq: ack.Sequence, Duplicate: ack.Duplicate}, nil
+}
+
+// fullErr wraps ErrStreamFull around a publish error that says the stream
+// is full.
+func fullErr(err error) error {
+	if streamFull(err) {
+		return fmt.Errorf("%w: %w", ErrStreamFull, err)
+	}
+	return err
 }
 
 // DeadLetter describes a message the indexer gives up on.
@@ -291,4 +334,26 @@ func oneLine(s string, max int) string {
 		s = strings.ToValidUTF8(s[:max], "")
 	}
 	return s
+}
+
+// PublishOutletEvent publishes an outlet health event (a JSON body) on
+// "outlets.events.<outlet>" in OUTLET_EVENTS and waits for the server's
+// acknowledgement, retrying transient errors like Publish. msgID, if set,
+// makes a republish within the duplicate window a no-op.
+func (c *Conn) PublishOutletEvent(ctx context.Context, outlet string, data []byte, msgID string) error {
+	subj, err := OutletEventSubject(outlet)
+	if err != nil {
+		return err
+	}
+	m := nats.NewMsg(subj)
+	m.Data = data
+	if msgID != "" {
+		m.Header.Set(jetstream.MsgIDHeader, msgID)
+	}
+	ctx, cancel := withDefaultTimeout(ctx)
+	defer cancel()
+	if _, err := c.publishRetry(ctx, m, StreamOutletEvents); err != nil {
+		return fmt.Errorf("publish outlet event on %s: %w", subj, err)
+	}
+	return nil
 }

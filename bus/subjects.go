@@ -1,9 +1,10 @@
 package bus
 
 import (
-	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/newswatch/newswatch/article"
 )
 
 // Stream, subject and bucket names.
@@ -25,41 +26,63 @@ const (
 
 	// BucketURLState is the KV bucket with per-URL crawl state.
 	BucketURLState = "url_state"
-	// BucketOutletState is the KV bucket with per-outlet state.
+	// BucketOutletState is the KV bucket with per-outlet state: the
+	// crawler's memory of each source (validators, pending items, poll
+	// interval), its edit-recheck schedule and the outlet's health record
+	// (OutletKey).
 	BucketOutletState = "outlet_state"
+	// BucketLeases is the KV bucket of crawl leases: which crawler process
+	// polls which outlet. Its entries expire after the bucket's TTL unless
+	// renewed, so a dead process's outlets are taken over.
+	BucketLeases = "crawl_leases"
 
-	// MaxOutletLen is the longest accepted outlet ID.
-	MaxOutletLen = 64
+	// StreamOutletEvents holds outlet health events (status changes).
+	StreamOutletEvents = "OUTLET_EVENTS"
+	// OutletEventsPrefix starts every outlet event subject:
+	// "outlets.events.<outlet>".
+	OutletEventsPrefix = "outlets.events."
+	// OutletEventsSubjects is the subject filter of StreamOutletEvents.
+	OutletEventsSubjects = "outlets.events.*"
+
+	// BucketStories is the KV bucket of story assignments: article ID ->
+	// its story, outlet, language, date and signature (package story).
+	BucketStories = "stories"
+	// BucketWatches is the KV bucket of watches: watch ID -> the watch
+	// (package watch).
+	BucketWatches = "watches"
+	// BucketWatchPending is the KV bucket of the coverage-gap checks a
+	// watcher has scheduled: "<watch ID>.<story ID>" -> when it is due.
+	BucketWatchPending = "watch_pending"
+
+	// StreamWatchEvents holds the events of every watch, one subject per
+	// watch: "watches.events.<watch ID>". Server-sent event streams
+	// replay it from Last-Event-ID (the stream sequence); webhooks are
+	// delivered from it.
+	StreamWatchEvents = "WATCH_EVENTS"
+	// WatchEventsPrefix starts every watch event subject.
+	WatchEventsPrefix = "watches.events."
+	// WatchEventsSubjects is the subject filter of StreamWatchEvents.
+	WatchEventsSubjects = "watches.events.*"
+	// StreamWatchDead holds the watch events whose webhook failed every
+	// delivery attempt: "watches.dead.<watch ID>".
+	StreamWatchDead = "WATCH_DEAD"
+	// WatchDeadPrefix starts every webhook dead-letter subject.
+	WatchDeadPrefix = "watches.dead."
+	// WatchDeadSubjects is the subject filter of StreamWatchDead.
+	WatchDeadSubjects = "watches.dead.*"
 )
 
-// ErrBadOutlet is wrapped by every error about a malformed outlet ID.
-var ErrBadOutlet = errors.New("bad outlet id")
-
-// ValidateOutlet reports whether id can be used as an outlet ID: one NATS
-// subject token of 1..64 characters from [a-z0-9_-], and not the reserved
-// word "dead".
-func ValidateOutlet(id string) error {
-	if id == "" {
-		return fmt.Errorf("%w: empty", ErrBadOutlet)
+// OutletEventSubject returns "outlets.events.<outlet>".
+func OutletEventSubject(outlet string) (string, error) {
+	if err := article.ValidateOutlet(outlet); err != nil {
+		return "", err
 	}
-	if len(id) > MaxOutletLen {
-		return fmt.Errorf("%w: %q is longer than %d characters", ErrBadOutlet, id, MaxOutletLen)
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return fmt.Errorf("%w: %q has %q at byte %d; use only a-z, 0-9, '_' and '-'", ErrBadOutlet, id, c, i)
-		}
-	}
-	if id == "dead" {
-		return fmt.Errorf("%w: %q is reserved", ErrBadOutlet, id)
-	}
-	return nil
+	return OutletEventsPrefix + outlet, nil
 }
 
 // ArticleSubject returns "articles.<outlet>".
 func ArticleSubject(outlet string) (string, error) {
-	if err := ValidateOutlet(outlet); err != nil {
+	if err := article.ValidateOutlet(outlet); err != nil {
 		return "", err
 	}
 	return SubjectPrefix + outlet, nil
@@ -67,7 +90,7 @@ func ArticleSubject(outlet string) (string, error) {
 
 // DeadSubject returns "articles.dead.<outlet>".
 func DeadSubject(outlet string) (string, error) {
-	if err := ValidateOutlet(outlet); err != nil {
+	if err := article.ValidateOutlet(outlet); err != nil {
 		return "", err
 	}
 	return DeadPrefix + outlet, nil
@@ -83,9 +106,9 @@ func OutletOfSubject(subject string) (string, error) {
 	case strings.HasPrefix(subject, SubjectPrefix):
 		outlet = subject[len(SubjectPrefix):]
 	default:
-		return "", fmt.Errorf("%w: subject %q is not an article subject", ErrBadOutlet, subject)
+		return "", fmt.Errorf("%w: subject %q is not an article subject", article.ErrBadOutlet, subject)
 	}
-	if err := ValidateOutlet(outlet); err != nil {
+	if err := article.ValidateOutlet(outlet); err != nil {
 		return "", fmt.Errorf("subject %q: %w", subject, err)
 	}
 	return outlet, nil

@@ -20,7 +20,20 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/newswatch/newswatch/crawler/extract"
+	"github.com/newswatch/newswatch/internal/backoff"
 )
+
+// Location returns the deployment's time zone (Timezone; UTC when unset).
+func (c *Config) Location() (*time.Location, error) {
+	if c.Timezone == "" {
+		return time.UTC, nil
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		return nil, fmt.Errorf("%w: timezone %q is not an IANA time zone (e.g. Asia/Baku)", ErrInvalidConfig, c.Timezone)
+	}
+	return loc, nil
+}
 
 // Built-in defaults. In a YAML file, a key left out inherits the file's
 // `defaults:` section and then these values; an explicit zero (for example
@@ -40,7 +53,12 @@ const (
 	DefaultMaxListingPages = 25
 	DefaultMaxSitemaps     = 200
 	DefaultInterval        = 5 * time.Minute
+	DefaultMinInterval     = 10 * time.Second
 )
+
+// DefaultRecheck are the ages (since first seen) at which a new article is
+// fetched again to catch edits.
+var DefaultRecheck = []time.Duration{10 * time.Minute, time.Hour, 6 * time.Hour, 24 * time.Hour}
 
 // ErrInvalidConfig is wrapped by every error LoadConfig, ParseConfig and
 // Validate return for a config that cannot be used.
@@ -57,6 +75,10 @@ var ErrInvalidConfig = errors.New("invalid crawler config")
 //	    timezone: Asia/Baku
 //	    feeds: [https://caliber.az/rss]
 type Config struct {
+	// Timezone is the deployment's IANA time zone: the API cuts days in it
+	// (date-only from/to filters, stats days) when a request gives no tz.
+	// Default UTC. The shipped catalog sets Asia/Baku.
+	Timezone string `yaml:"timezone"`
 	// Defaults are the fetch settings of every outlet that does not set
 	// them itself.
 	Defaults Fetch `yaml:"defaults"`
@@ -69,7 +91,7 @@ type Config struct {
 
 // OutletConfig describes one outlet.
 type OutletConfig struct {
-	// ID names the outlet in articles and NATS subjects: [a-z0-9_-]+.
+	// ID names the outlet in articles and NATS subjects (article.ValidateOutlet).
 	ID string `yaml:"id"`
 	// Name is the human-readable name (default: ID).
 	Name string `yaml:"name"`
@@ -97,7 +119,9 @@ type OutletConfig struct {
 	Listings []string `yaml:"listings"`
 	// ArticlePattern is a regular expression an article URL matches; when
 	// empty a heuristic decides (numeric id or date in the path, or a long
-	// slug; never tag/category/author/search/page paths).
+	// slug; never tag/category/author/search/page paths). Pages it matches
+	// count towards the extraction quality outlet health watches
+	// (layout-changed) even when no feed or sitemap names them.
 	ArticlePattern string `yaml:"article_pattern"`
 	// ExcludePattern is a regular expression of URLs never fetched.
 	ExcludePattern string `yaml:"exclude_pattern"`
@@ -105,8 +129,14 @@ type OutletConfig struct {
 	// pages; when empty rel="next", pagination blocks and ?page=N /
 	// /page/N links of the same listing are followed.
 	NextSelector string `yaml:"next_selector"`
-	// Interval is the time between two passes in Run (default: Run's).
+	// Interval is the longest pause between two polls of a source in Run
+	// when Poll.MaxInterval is not set (default: Run's interval).
 	Interval time.Duration `yaml:"interval"`
+	// Archive is the outlet's daily archive as a URL template, {yyyy},
+	// {mm} and {dd} standing for the day in the outlet's time zone (for
+	// example https://outlet.az/archive/{yyyy}/{mm}/{dd}). Backfills walk
+	// it day by day back to their date.
+	Archive string `yaml:"archive"`
 	// Disabled outlets are validated but not crawled.
 	Disabled bool `yaml:"disabled"`
 	// Extract are per-outlet selector overrides for the extractor.
@@ -131,6 +161,31 @@ type Fetch struct {
 	Retry Retry `yaml:"retry"`
 	// Limits bound one pass.
 	Limits Limits `yaml:"limits"`
+	// Poll governs how often Run polls sources and rechecks articles.
+	Poll Poll `yaml:"poll"`
+}
+
+// Poll governs the monitor (Run): each source (feed, sitemap, listing) is
+// polled on its own adaptive schedule, its interval halved when it shows
+// new articles and grown by a quarter when it shows nothing new, always
+// between MinInterval and MaxInterval, with 10% jitter, and never longer
+// than half the outlet's median publishing interval. Articles found new
+// are fetched again at the Recheck ages to catch edits.
+type Poll struct {
+	// MinInterval is the shortest pause between two polls of a source
+	// (default 10s).
+	MinInterval time.Duration `yaml:"min_interval"`
+	// MaxInterval is the longest (default: the outlet's interval, else
+	// Run's).
+	MaxInterval time.Duration `yaml:"max_interval"`
+	// Recheck are the ages, since first seen, at which an article is
+	// fetched again (conditionally) for edits (default 10m, 1h, 6h, 24h;
+	// an empty list turns rechecks off). Only articles published within
+	// the last of them when first seen are rechecked.
+	Recheck []time.Duration `yaml:"recheck"`
+	// RobotsTTL is how long robots.txt is trusted before it is fetched
+	// again (default 1h).
+	RobotsTTL time.Duration `yaml:"robots_ttl"`
 }
 
 // Rate limits requests to each host of an outlet.
@@ -154,6 +209,12 @@ type Retry struct {
 	// 30s); a host asking for longer is left alone until then and its
 	// remaining URLs are skipped this pass.
 	MaxWait time.Duration `yaml:"max_wait"`
+}
+
+// delay is the back-off before retry number attempt (0-based): Backoff
+// doubled per attempt, plus up to 50% jitter.
+func (r Retry) delay(attempt int) time.Duration {
+	return backoff.Policy{Initial: r.Backoff, Max: r.Backoff << 10, Jitter: 0.5}.Delay(attempt)
 }
 
 // Limits bound one pass over an outlet. Zero means no limit.
@@ -180,6 +241,7 @@ func DefaultFetch() Fetch {
 		MaxBodySize: DefaultMaxBodySize,
 		Retry:       Retry{MaxRetries: DefaultMaxRetries, Backoff: DefaultBackoff, MaxWait: DefaultMaxRetryWait},
 		Limits:      Limits{MaxListingPages: DefaultMaxListingPages, MaxSitemaps: DefaultMaxSitemaps},
+		Poll:        Poll{MinInterval: DefaultMinInterval, Recheck: append([]time.Duration(nil), DefaultRecheck...), RobotsTTL: DefaultRobotsTTL},
 	}
 }
 
@@ -306,13 +368,16 @@ func ParseConfig(data []byte, file string) (*Config, error) {
 		return nil, &ValidationError{Problems: []Problem{{File: file, Line: root.Line, Column: root.Column,
 			Message: "want a mapping with an outlets list"}}}
 	}
-	known := map[string]bool{"defaults": true, "outlets": true}
+	known := map[string]bool{"timezone": true, "defaults": true, "outlets": true}
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k := root.Content[i]
 		if !known[k.Value] {
 			problems = append(problems, Problem{File: file, Line: k.Line, Column: k.Column,
-				Message: fmt.Sprintf("unknown field %q (want defaults or outlets)", k.Value)})
+				Message: fmt.Sprintf("unknown field %q (want timezone, defaults or outlets)", k.Value)})
 		}
+	}
+	if n := mapValue(root, "timezone"); n != nil {
+		problems = append(problems, decodeStrict(file, n, &cfg.Timezone)...)
 	}
 	cfg.Defaults = DefaultFetch()
 	if n := mapValue(root, "defaults"); n != nil {
@@ -406,19 +471,6 @@ func mapValue(n *yaml.Node, key string) *yaml.Node {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == key {
 			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
-// mapKey returns the key node of key in mapping n, or nil.
-func mapKey(n *yaml.Node, key string) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i]
 		}
 	}
 	return nil

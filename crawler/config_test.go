@@ -10,7 +10,7 @@ import (
 )
 
 func TestLoadExampleConfig(t *testing.T) {
-	cfg, err := LoadConfig("testdata/outlets.example.yaml")
+	cfg, err := LoadConfig("catalog/outlets.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +103,9 @@ outlets:
     base_url: https://x.example/
     feeds: [https://x.example/rss]
     timeout: soon
+  - id: dead
+    base_url: https://dead.example/
+    feeds: [https://dead.example/rss]
 `
 	dir := t.TempDir()
 	path := filepath.Join(dir, "outlets.yaml")
@@ -136,6 +139,9 @@ outlets:
 		{26, "lots"},
 		{27, "id is required"},
 		{30, "soon"},
+		// The bus would refuse every article of this outlet: the config
+		// refuses it first, by the same rule (article.ValidateOutlet).
+		{31, `id "dead"`},
 	}
 	text := err.Error()
 	for _, w := range want {
@@ -203,7 +209,7 @@ func TestParseByteSize(t *testing.T) {
 }
 
 func FuzzParseConfig(f *testing.F) {
-	if data, err := os.ReadFile("testdata/outlets.example.yaml"); err == nil {
+	if data, err := os.ReadFile("catalog/outlets.yaml"); err == nil {
 		f.Add(data)
 	}
 	f.Add([]byte("outlets:\n  - id: a\n    base_url: https://a.example/\n    feeds: [https://a.example/rss]\n"))
@@ -265,5 +271,26 @@ outlets:
 `), "merge.yaml")
 	if err == nil || !strings.Contains(err.Error(), `unknown field "delai"`) {
 		t.Fatalf("unknown field inside a merged mapping: %v", err)
+	}
+}
+
+// TestDeploymentTimezone: the config's top-level timezone is the
+// deployment's zone (UTC when left out); a bad one is a problem at its line.
+func TestDeploymentTimezone(t *testing.T) {
+	body := "outlets:\n  - id: report\n    base_url: https://report.az/\n    feeds: [https://report.az/rss]\n"
+	for _, tc := range []struct{ head, want string }{{"", "UTC"}, {"timezone: Asia/Baku\n", "Asia/Baku"}} {
+		cfg, err := ParseConfig([]byte(tc.head+body), "outlets.yaml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		loc, err := cfg.Location()
+		if err != nil || loc.String() != tc.want {
+			t.Errorf("%q: location %v %v, want %s", tc.head, loc, err, tc.want)
+		}
+	}
+	_, err := ParseConfig([]byte("timezone: Mars/Olympus\n"+body), "outlets.yaml")
+	var ve *ValidationError
+	if !errors.As(err, &ve) || len(ve.Problems) != 1 || ve.Problems[0].Line != 1 || !strings.Contains(ve.Problems[0].Message, "Mars/Olympus") {
+		t.Errorf("bad timezone: %v", err)
 	}
 }

@@ -28,6 +28,6 @@ func ExampleParseConfig() {
 		}
 	}
 	// Output:
-	// outlets.yaml:7:9: outlets[1].id: id "Report": use only a-z, 0-9, _ and - (it is a NATS subject token)
+	// outlets.yaml:7:9: outlets[1].id: id "Report": bad outlet id: "Report" has 'R' at byte 0; use only a-z, 0-9, '_' and '-' (the id is a NATS subject token)
 	// outlets.yaml:9:15: outlets[1].timezone: timezone "Baku" is not an IANA time zone (e.g. Asia/Baku)
 }

@@ -111,25 +111,3 @@ func TestHostSet(t *testing.T) {
 		t.Errorf("loopback outlets must be told apart by port: %v", hs)
 	}
 }
-
-func TestDocCache(t *testing.T) {
-	c := &docCache{m: map[string]*cachedDoc{}}
-	f := &found{articles: []foundURL{{url: "a"}, {url: "b"}}, listings: []string{"c"}}
-	c.store("u", `"x"`, "", f)
-	if d := c.get("u"); d == nil || d.etag != `"x"` || c.urls != 4 {
-		t.Fatalf("stored %+v, %d urls", d, c.urls)
-	}
-	c.store("u", "", "Fri, 21 Feb 2025 14:17:00 GMT", &found{})
-	if d := c.get("u"); d == nil || d.lastModified == "" || c.urls != 1 {
-		t.Fatalf("replaced %+v, %d urls", d, c.urls)
-	}
-	c.store("u", "", "", f)
-	if c.get("u") != nil || c.urls != 0 {
-		t.Fatalf("no validators: entry kept, %d urls", c.urls)
-	}
-	big := &found{articles: make([]foundURL, maxCachedURLs)}
-	c.store("big", `"y"`, "", big)
-	if c.get("big") != nil || c.urls != 0 {
-		t.Fatal("cache grew past its bound")
-	}
-}

@@ -2,11 +2,14 @@ package crawler
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 	"time"
 
 	"go.uber.org/zap/zaptest"
 
+	"github.com/newswatch/newswatch/article"
 	"github.com/newswatch/newswatch/crawler/extract"
 	"github.com/newswatch/newswatch/simsite"
 )
@@ -178,7 +181,7 @@ func TestSimsiteProductionExtractor(t *testing.T) {
 // A second pass asks for feeds, sitemaps and listing pages conditionally;
 // unchanged ones answer 304 and what they yielded before is reused, so
 // every article is still found. An edited article comes out as a new
-// version (new content hash).
+// version (new content hash, version 2); the others are not republished.
 func TestSimsiteConditionalGetAndEdits(t *testing.T) {
 	s := startSimsite(t, 60, nil)
 	sink := newMemSink()
@@ -200,12 +203,129 @@ func TestSimsiteConditionalGetAndEdits(t *testing.T) {
 	if st2.NotModified == 0 || st2.Retries != 0 || st2.ErrorCount() != 0 {
 		t.Errorf("second pass: %d not modified, %d retries, errors %v", st2.NotModified, st2.Retries, st2.Errors)
 	}
-	if st2.ArticlesPublished != len(s.Articles()) {
-		t.Errorf("second pass published %d, want %d", st2.ArticlesPublished, len(s.Articles()))
+	// Only the edited article (its sitemap lastmod moved) is fetched and
+	// published again, as version 2; the others are known.
+	if st2.ArticlesPublished != 1 || st2.ArticlesFetched != 1 || st2.Known == 0 {
+		t.Errorf("second pass published %d, fetched %d, known %d; want 1, 1, > 0", st2.ArticlesPublished, st2.ArticlesFetched, st2.Known)
 	}
 	after := sink.byURL()[edited.URL]
-	if before == nil || after == nil || after.ContentHash == before.ContentHash {
+	if before == nil || after == nil || after.ContentHash == before.ContentHash || after.Version != 2 {
 		t.Errorf("edit not picked up: before %v after %v", before, after)
 	}
 	t.Logf("second pass: %d requests, %d not modified (first: %d requests)", st2.Requests, st2.NotModified, st1.Requests)
+}
+
+// versionSink keeps every article version published, in order.
+type versionSink struct {
+	mu   sync.Mutex
+	arts []*article.Article
+}
+
+func (s *versionSink) Publish(_ context.Context, a *article.Article) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cp := *a
+	s.arts = append(s.arts, &cp)
+	return nil
+}
+
+func (s *versionSink) take() []*article.Article {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.arts
+	s.arts = nil
+	return out
+}
+
+// An article edited and then reverted (A, B, A) is published as versions
+// 1, 2 and 3, each with its own Nats-Msg-Id; unchanged pages are not
+// published again. The numbering lives in the StateStore, so a new crawler
+// on the same state (a restart) goes on counting.
+func TestVersionsAcrossPasses(t *testing.T) {
+	s := startSimsite(t, 6, nil)
+	state := NewMemoryState()
+	sink := &versionSink{}
+	crawl := func(want int) []*article.Article {
+		t.Helper()
+		c := newTestCrawler(t, simsiteConfig(s), sink, WithState(state))
+		st, err := c.Crawl(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := sink.take()
+		if len(got) != want || st.ArticlesPublished != want || (want < 6 && st.ArticlesFetched != want) {
+			t.Fatalf("pass published %d (stats %d, fetched %d), want %d", len(got), st.ArticlesPublished, st.ArticlesFetched, want)
+		}
+		return got
+	}
+	first := crawl(6)
+	target := s.Articles()[2]
+	var a *article.Article
+	for _, x := range first {
+		if x.Version != 1 {
+			t.Errorf("first pass: %s has version %d", x.URL, x.Version)
+		}
+		if x.Title == target.Title {
+			a = x
+		}
+	}
+	if a == nil {
+		t.Fatalf("%s not published", target.URL)
+	}
+	crawl(0) // nothing changed
+	if _, err := s.Edit(target.URL); err != nil {
+		t.Fatal(err)
+	}
+	b := crawl(1)[0]
+	if _, err := s.Revert(target.URL); err != nil {
+		t.Fatal(err)
+	}
+	a2 := crawl(1)[0]
+	crawl(0)
+	if b.ID != a.ID || a2.ID != a.ID || b.Version != 2 || a2.Version != 3 {
+		t.Fatalf("versions %d, %d, %d of ids %s %s %s; want 1, 2, 3 of one id", a.Version, b.Version, a2.Version, a.ID, b.ID, a2.ID)
+	}
+	if b.ContentHash == a.ContentHash || a2.ContentHash != a.ContentHash {
+		t.Errorf("content hashes %s, %s, %s: want A, B, A", a.ContentHash, b.ContentHash, a2.ContentHash)
+	}
+	if ids := map[string]bool{a.MsgID(): true, b.MsgID(): true, a2.MsgID(): true}; len(ids) != 3 {
+		t.Errorf("msg ids not distinct: %s %s %s", a.MsgID(), b.MsgID(), a2.MsgID())
+	}
+}
+
+// A state store that cannot be read holds the article back (counted, not
+// published unnumbered); a failed save is counted and the article stays
+// published.
+func TestStateFailures(t *testing.T) {
+	s := startSimsite(t, 3, nil)
+	sink := &versionSink{}
+	down := &failingState{getErr: errors.New("kv timeout")}
+	st, err := newTestCrawler(t, simsiteConfig(s), sink, WithState(down)).Crawl(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Errors["state"] != 3 || st.ArticlesPublished != 0 || len(sink.take()) != 0 {
+		t.Errorf("unreadable state: errors %v, published %d", st.Errors, st.ArticlesPublished)
+	}
+	full := &failingState{putErr: errors.New("bucket full")}
+	st, err = newTestCrawler(t, simsiteConfig(s), sink, WithState(full)).Crawl(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Errors["state"] != 3 || st.ArticlesPublished != 3 || len(sink.take()) != 3 {
+		t.Errorf("unwritable state: errors %v, published %d", st.Errors, st.ArticlesPublished)
+	}
+}
+
+type failingState struct{ getErr, putErr error }
+
+func (f *failingState) Get(context.Context, string, string) (URLState, uint64, error) {
+	if f.getErr != nil {
+		return URLState{}, 0, f.getErr
+	}
+	return URLState{}, 0, ErrNoState
+}
+
+func (f *failingState) Put(context.Context, string, string, URLState, uint64) (uint64, error) {
+	return 0, f.putErr
 }

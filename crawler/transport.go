@@ -7,13 +7,14 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
-	"net/url"
 	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/html/charset"
@@ -29,128 +30,159 @@ var ErrBodyTooLarge = errors.New("response body too large")
 // extractor wants the raw bytes and the real header.
 const origContentType = "X-Newswatch-Content-Type"
 
-// transport wraps the outlet's HTTP transport: it gives requests without a
-// context (colly's robots.txt fetches) the pass context, caps and reads the
-// body, gunzips bodies that are gzip by content (gzipped sitemaps served
-// as application/octet-stream or with a stray Content-Encoding) with the
-// same cap, and hides the charset of Content-Type from colly.
+// kindHeader carries the kind of document a request is for (robots,
+// feed, sitemap, listing, article) from the pass to the transport, which
+// removes it before sending.
+const kindHeader = "X-Newswatch-Kind"
+
+// transport wraps the outlet's HTTP transport for one pass: it holds each
+// request to its host's politeness (the outlet's hostLimiter, shared by
+// every pass), ties requests to the pass, caps and reads the body, gunzips
+// bodies that are gzip by content (gzipped sitemaps served as
+// application/octet-stream or with a stray Content-Encoding) with the same
+// cap, hides the charset of Content-Type from colly, and reports every
+// request's outcome (health, metrics).
 type transport struct {
-	base     http.RoundTripper
-	ctx      context.Context
-	maxBody  int64
-	retry    Retry
+	base    http.RoundTripper
+	ctx     context.Context
+	maxBody int64
+	// timeout bounds one request, body included, once it holds its
+	// host's slot (waiting for politeness does not count).
+	timeout  time.Duration
 	requests *atomic.Int64
-	// robotsFailed is called when robots.txt stays unavailable (may be nil).
-	robotsFailed func(u *url.URL, status string)
-
-	mu        sync.Mutex
-	robotsErr map[string]error // host -> why its robots.txt could not be fetched
+	limits   *limiters
+	// gate, if set, holds a request to a host that asked for a pause
+	// (Retry-After): it waits, or fails with errHostPaused.
+	gate func(ctx context.Context, host string) error
+	// pause, if set, is told of a host's Retry-After (on a 429 or 5xx)
+	// while the request still holds the host's slot, so that no other
+	// request slips in before the pass honours it.
+	pause func(host string, until time.Time)
+	// observe, if set, is told the outcome of every request.
+	observe func(kind string, r result, latency time.Duration)
 }
 
-// RoundTrip implements http.RoundTripper. robots.txt is retried here on
-// network errors, 429 and 5xx, since colly fetches it outside its
-// callbacks and caches the outcome for the pass. A 429 or 5xx that
-// persists means "disallow all" (RFC 9309 section 2.3.1.4); colly v2.3.0
-// would read it as "allow all" (it ignores robotstxt's disallowAll), so
-// the transport answers with an explicit "Disallow: /" instead.
+// errHostPaused is the error of a request to a host that asked to be left
+// alone for longer than Retry.MaxWait.
+var errHostPaused = errors.New("host asked for a pause")
+
+// errTimeout is the error of a request that did not finish, body
+// included, within the outlet's Timeout.
+var errTimeout = errors.New("request timed out")
+
+// RoundTrip implements http.RoundTripper.
 func (t *transport) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.URL.Path != "/robots.txt" || req.Method != http.MethodGet {
-		return t.roundTrip(req)
+	kind := req.Header.Get(kindHeader)
+	if kind != "" {
+		req = req.Clone(req.Context())
+		req.Header.Del(kindHeader)
 	}
-	// colly does not remember a failed robots.txt fetch and would try
-	// again, retries and all, for every URL of an unreachable host.
-	t.mu.Lock()
-	if err := t.robotsErr[req.URL.Host]; err != nil {
-		t.mu.Unlock()
-		return nil, err
+	if t.limits != nil {
+		l := t.limits.get(req.URL.Host)
+		wctx, cancel := context.WithCancelCause(req.Context())
+		stop := context.AfterFunc(t.ctx, func() { cancel(context.Cause(t.ctx)) })
+		err := l.acquire(wctx)
+		if err == nil && t.gate != nil {
+			if err = t.gate(wctx, req.URL.Host); err != nil {
+				l.release()
+			}
+		}
+		stop()
+		cancel(nil)
+		if err != nil {
+			return nil, err
+		}
+		defer l.release()
 	}
-	t.mu.Unlock()
-	for attempt := 0; ; attempt++ {
-		resp, err := t.roundTrip(req)
-		if err != nil && (attempt >= t.retry.MaxRetries || errors.Is(err, ErrBodyTooLarge)) && t.ctx.Err() == nil {
-			t.mu.Lock()
-			if t.robotsErr == nil {
-				t.robotsErr = map[string]error{}
-			}
-			t.robotsErr[req.URL.Host] = fmt.Errorf("robots.txt unreachable: %w", err)
-			t.mu.Unlock()
-			if t.robotsFailed != nil {
-				t.robotsFailed(req.URL, err.Error())
-			}
-		}
-		transient := (err != nil && !errors.Is(err, ErrBodyTooLarge)) ||
-			(resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500))
-		if !transient || attempt >= t.retry.MaxRetries || t.ctx.Err() != nil || req.Context().Err() != nil {
-			if resp != nil && (resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500) {
-				t.disallowAll(req, resp)
-			}
-			return resp, err
-		}
-		var h http.Header
-		if resp != nil {
-			h = resp.Header
-		}
-		wait := retryAfter(&h, time.Now())
-		if wait > t.retry.MaxWait {
-			if resp != nil {
-				t.disallowAll(req, resp)
-			}
-			return resp, err
-		}
-		if wait == 0 {
-			wait = backoff(t.retry.Backoff, attempt)
-		}
-		select {
-		case <-time.After(wait):
-		case <-t.ctx.Done():
-			return nil, context.Cause(t.ctx)
-		case <-req.Context().Done():
-			return nil, req.Context().Err()
+	start := time.Now()
+	resp, err := t.roundTrip(req)
+	if t.pause != nil && resp != nil && (resp.StatusCode == http.StatusTooManyRequests || (resp.StatusCode >= 500 && resp.StatusCode != http.StatusNotImplemented)) {
+		now := time.Now()
+		if wait := retryAfter(&resp.Header, now); wait > 0 {
+			t.pause(req.URL.Host, now.Add(wait))
 		}
 	}
+	// A request cut short with its pass says nothing about the outlet; one
+	// answered in the interrupted pass's grace does.
+	if t.observe != nil && (err == nil || (t.ctx.Err() == nil && req.Context().Err() == nil)) {
+		t.observe(kind, classify(resp, err), time.Since(start))
+	}
+	return resp, err
 }
 
-// robotsUnavailable marks a robots.txt response the transport replaced.
-const robotsUnavailable = "X-Newswatch-Robots-Unavailable"
+// result is the outcome of one request: "ok", "not_modified", "redirect",
+// "http_4xx", "http_5xx", "rate_limited", "too_large", "timeout", "reset"
+// or "network".
+type result string
 
-// disallowAll turns a failed robots.txt response into one that disallows
-// everything, keeping the real status in a header.
-func (t *transport) disallowAll(req *http.Request, resp *http.Response) {
-	if t.robotsFailed != nil {
-		t.robotsFailed(req.URL, resp.Status)
+// classify names the outcome of a request.
+func classify(resp *http.Response, err error) result {
+	if err != nil {
+		var ne net.Error
+		switch {
+		case errors.Is(err, ErrBodyTooLarge):
+			return "too_large"
+		case errors.Is(err, errTimeout):
+			return "timeout"
+		case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+			return "reset"
+		case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+			return "timeout"
+		}
+		return "network"
 	}
-	resp.Header.Set(robotsUnavailable, resp.Status)
-	resp.StatusCode, resp.Status = http.StatusOK, "200 OK"
-	body := "User-agent: *\nDisallow: /\n"
-	resp.Body = io.NopCloser(strings.NewReader(body))
-	resp.ContentLength = int64(len(body))
-	resp.Header.Set("Content-Type", "text/plain")
+	switch c := resp.StatusCode; {
+	case c == http.StatusNotModified:
+		return "not_modified"
+	case c >= 300 && c < 400:
+		return "redirect"
+	case c == http.StatusTooManyRequests:
+		return "rate_limited"
+	case c >= 500:
+		return "http_5xx"
+	case c >= 400:
+		return "http_4xx"
+	}
+	return "ok"
 }
 
 func (t *transport) roundTrip(req *http.Request) (*http.Response, error) {
-	// colly's robots.txt requests carry no context (the client's Timeout
-	// gives them a deadline only): tie every request to the pass. The body
-	// is read before RoundTrip returns, so cancelling on return is safe.
-	ctx, cancel := context.WithCancelCause(req.Context())
+	// Tie every request to the pass, with a grace: a request already sent
+	// when the pass is interrupted may finish within interruptGrace, so
+	// that its page is kept (the server counts it as fetched). The body is
+	// read before RoundTrip returns, so cancelling on return is safe.
+	ctx, cancel := graceful(req.Context(), t.ctx, interruptGrace)
 	defer cancel(nil)
-	stop := context.AfterFunc(t.ctx, func() { cancel(context.Cause(t.ctx)) })
-	defer stop()
+	if t.timeout > 0 {
+		timer := time.AfterFunc(t.timeout, func() { cancel(fmt.Errorf("%w after %v", errTimeout, t.timeout)) })
+		defer timer.Stop()
+	}
 	req = req.WithContext(ctx)
 	if t.requests != nil {
 		t.requests.Add(1)
 	}
+	timedOut := func(err error) error {
+		if c := context.Cause(ctx); errors.Is(c, errTimeout) {
+			return fmt.Errorf("%w: %w", c, err)
+		}
+		return err
+	}
 	resp, err := t.base.RoundTrip(req)
 	if err != nil {
-		return nil, err
+		return nil, timedOut(err)
 	}
 	defer resp.Body.Close()
+	if t.maxBody > 0 && resp.ContentLength > t.maxBody {
+		// Announced too large (even compressed): not read at all.
+		return nil, fmt.Errorf("%w: %d bytes announced, more than %d", ErrBodyTooLarge, resp.ContentLength, t.maxBody)
+	}
 	var r io.Reader = resp.Body
 	if t.maxBody > 0 {
 		r = io.LimitReader(resp.Body, t.maxBody+1)
 	}
 	body, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("read body: %w", err)
+		return nil, timedOut(fmt.Errorf("read body: %w", err))
 	}
 	if t.maxBody > 0 && int64(len(body)) > t.maxBody {
 		return nil, fmt.Errorf("%w: more than %d bytes", ErrBodyTooLarge, t.maxBody)
@@ -174,6 +206,46 @@ func (t *transport) roundTrip(req *http.Request) (*http.Response, error) {
 	resp.ContentLength = int64(len(body))
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	return resp, nil
+}
+
+// interruptGrace is how long work already under way when a pass is
+// interrupted (a request sent, a page fetched and being extracted,
+// published and recorded) may still take: an interrupted backfill keeps
+// every page the outlet sent it, so that running it again fetches none of
+// them twice, while Ctrl-C still ends it within seconds.
+const interruptGrace = 5 * time.Second
+
+// graceful returns a context derived from base (its values and deadline)
+// that is cancelled grace after stop is: work started before stop was
+// cancelled finishes, within bounds. Its cause then wraps stop's. The
+// returned function cancels it at once (with its cause; nil means
+// context.Canceled) and must be called.
+func graceful(base, stop context.Context, grace time.Duration) (context.Context, context.CancelCauseFunc) {
+	ctx, cancel := context.WithCancelCause(base)
+	var (
+		mu    sync.Mutex
+		timer *time.Timer
+		done  bool
+	)
+	unhook := context.AfterFunc(stop, func() {
+		mu.Lock()
+		defer mu.Unlock()
+		if !done {
+			timer = time.AfterFunc(grace, func() {
+				cancel(fmt.Errorf("%w (still unfinished %v after the interruption)", context.Cause(stop), grace))
+			})
+		}
+	})
+	return ctx, func(cause error) {
+		unhook()
+		mu.Lock()
+		done = true
+		if timer != nil {
+			timer.Stop()
+		}
+		mu.Unlock()
+		cancel(cause)
+	}
 }
 
 // originalHeader returns a copy of h with the server's Content-Type back.

@@ -10,12 +10,11 @@ import (
 
 	"github.com/andybalholm/cascadia"
 	"gopkg.in/yaml.v3"
+
+	"github.com/newswatch/newswatch/article"
 )
 
-var (
-	idRe   = regexp.MustCompile(`^[a-z0-9_-]+$`)
-	langRe = regexp.MustCompile(`^[a-z]{2,3}$`)
-)
+var langRe = regexp.MustCompile(`^[a-z]{2,3}$`)
 
 // Validate reports every problem of the config at once, as a
 // *ValidationError (wrapping ErrInvalidConfig) or nil. Problems carry file
@@ -119,6 +118,11 @@ func (c *Config) problems() []Problem {
 	if c.root != nil {
 		ps = append(ps, c.fetchProblems(c.Defaults, true, "defaults")...)
 	}
+	if c.Timezone != "" {
+		if _, err := time.LoadLocation(c.Timezone); err != nil {
+			add(fmt.Sprintf("timezone %q is not an IANA time zone (e.g. Asia/Baku)", c.Timezone), "timezone")
+		}
+	}
 	if len(c.Outlets) == 0 {
 		add("no outlets configured", "outlets")
 	}
@@ -129,8 +133,8 @@ func (c *Config) problems() []Problem {
 		switch {
 		case o.ID == "":
 			add("id is required", at("id")...)
-		case !idRe.MatchString(o.ID):
-			add(fmt.Sprintf("id %q: use only a-z, 0-9, _ and - (it is a NATS subject token)", o.ID), at("id")...)
+		case article.ValidateOutlet(o.ID) != nil:
+			add(fmt.Sprintf("id %q: %v (the id is a NATS subject token)", o.ID, article.ValidateOutlet(o.ID)), at("id")...)
 		default:
 			if j, dup := seen[o.ID]; dup {
 				first := c.problemAt("", "outlets", j, "id")
@@ -203,6 +207,15 @@ func (c *Config) problems() []Problem {
 		if o.Interval < 0 {
 			add("interval must be >= 0", at("interval")...)
 		}
+		if o.Archive != "" {
+			if !strings.Contains(o.Archive, "{yyyy}") || !strings.Contains(o.Archive, "{dd}") {
+				add("archive: want a URL template with {yyyy}, {mm} and {dd}", at("archive")...)
+			} else if u, err := parseHTTPURL(ArchiveURL(o.Archive, time.Now())); err != nil {
+				add("archive: "+err.Error(), at("archive")...)
+			} else if hosts != nil && !hosts.allows(u) {
+				add(fmt.Sprintf("archive: %s is not on the outlet's hosts %v (set hosts)", u.Host, o.hostList()), at("archive")...)
+			}
+		}
 		if x := o.Extract; x != nil {
 			for _, s := range []struct{ key, sel string }{{"title", x.Title}, {"body", x.Body}, {"date", x.Date}, {"author", x.Author}} {
 				if s.sel == "" {
@@ -247,6 +260,14 @@ func (c *Config) fetchProblems(f Fetch, isDefaults bool, prefix ...pathElem) []P
 	check(f.Limits.MaxListingPages < 0, "max_listing_pages must be >= 0", "limits", "max_listing_pages")
 	check(f.Limits.MaxSitemaps < 0, "max_sitemaps must be >= 0", "limits", "max_sitemaps")
 	check(f.Limits.MaxAge < 0, "max_age must be >= 0", "limits", "max_age")
+	check(f.Poll.MinInterval < 0, "min_interval must be >= 0", "poll", "min_interval")
+	check(f.Poll.MaxInterval < 0, "max_interval must be >= 0", "poll", "max_interval")
+	check(f.Poll.MinInterval > 0 && f.Poll.MaxInterval > 0 && f.Poll.MaxInterval < f.Poll.MinInterval,
+		"max_interval must not be shorter than min_interval", "poll", "max_interval")
+	check(f.Poll.RobotsTTL < 0, "robots_ttl must be >= 0", "poll", "robots_ttl")
+	for j, d := range f.Poll.Recheck {
+		check(d <= 0 || (j > 0 && d <= f.Poll.Recheck[j-1]), "recheck ages must be positive and increasing", "poll", "recheck", j)
+	}
 	return ps
 }
 

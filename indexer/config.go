@@ -34,9 +34,10 @@ type Config struct {
 	// restarted is never parked silently by the server.
 	MaxDeliver int
 	// AckWait is how long the server waits for an ack before it redelivers
-	// (the indexer crashed, or lost its connection). A batch whose Put
-	// takes longer is kept alive with progress acks.
-	// Default 30s.
+	// (the indexer crashed, or lost its connection): how long after a
+	// crash the messages it had in hand come back. A batch whose Put takes
+	// longer is kept alive with progress acks every AckWait/3.
+	// Default 10s.
 	AckWait time.Duration
 	// RetryBackOff is the delay before a message the store rejected is
 	// delivered again, by delivery number (1st failure: RetryBackOff[0],
@@ -46,7 +47,9 @@ type Config struct {
 	// OutageBackOff is the longest pause between retries while the store is
 	// down (Put fails and Ping fails). During an outage the batch is held
 	// and retried in place, so no message is dead-lettered because the
-	// store was unavailable. Default 30s.
+	// store was unavailable; the pauses grow from 100ms to this, which is
+	// also how long after the store's return indexing may resume.
+	// Default 10s.
 	OutageBackOff time.Duration
 	// PutTimeout bounds one store write. A write in flight at shutdown is
 	// allowed to finish within it. Default 60s.
@@ -64,8 +67,8 @@ const (
 	DefaultBatchSize     = 500
 	DefaultFlushInterval = time.Second
 	DefaultMaxDeliver    = 5
-	DefaultAckWait       = 30 * time.Second
-	DefaultOutageBackOff = 30 * time.Second
+	DefaultAckWait       = 10 * time.Second
+	DefaultOutageBackOff = 10 * time.Second
 	DefaultPutTimeout    = 60 * time.Second
 )
 

@@ -29,6 +29,7 @@ import (
 
 	"github.com/newswatch/newswatch/article"
 	"github.com/newswatch/newswatch/bus"
+	"github.com/newswatch/newswatch/internal/backoff"
 	"github.com/newswatch/newswatch/store"
 )
 
@@ -52,6 +53,7 @@ type Indexer struct {
 	st      store.Store
 	log     *zap.Logger
 	metrics *metrics
+	health  storeHealth
 	running atomic.Bool
 
 	batches, indexed, superseded, retried, dead, putErrors atomic.Uint64
@@ -74,6 +76,10 @@ func New(cfg Config, conn *bus.Conn, st store.Store, log *zap.Logger) (*Indexer,
 		return nil, err
 	}
 	ix := &Indexer{cfg: cfg, conn: conn, st: st, log: log.Named("indexer"), metrics: m}
+	ix.health.metrics = m
+	if err := m.registerHealth(cfg.Registerer, &ix.health); err != nil {
+		return nil, err
+	}
 	if cfg.Registerer != nil {
 		pending := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Namespace: "newswatch", Subsystem: "indexer", Name: "pending_messages",
@@ -106,22 +112,15 @@ func (ix *Indexer) Stats() Stats {
 	}
 }
 
-// ConsumerConfig is the JetStream consumer the indexer creates or updates.
+// ConsumerConfig is the JetStream consumer the indexer creates or updates
+// (bus.IndexerConsumer with this indexer's settings).
 func (ix *Indexer) ConsumerConfig() jetstream.ConsumerConfig {
-	return jetstream.ConsumerConfig{
+	return bus.IndexerConsumer(bus.IndexerConsumerConfig{
 		Durable:       ix.cfg.Durable,
-		Description:   "newswatch indexer: articles into the search store",
-		DeliverPolicy: jetstream.DeliverAllPolicy,
-		AckPolicy:     jetstream.AckExplicitPolicy,
-		// No consumer BackOff: the server offsets a Nak delay from AckWait,
-		// not from the BackOff entry, so with BackOff a retry would wait
-		// BackOff[n]-AckWait longer than RetryBackOff says. Retries back
-		// off through NakWithDelay instead.
-		AckWait:       ix.cfg.AckWait,
-		MaxDeliver:    -1, // enforced by the indexer, see Config.MaxDeliver
-		MaxAckPending: ix.cfg.MaxAckPending,
 		FilterSubject: ix.cfg.FilterSubject,
-	}
+		AckWait:       ix.cfg.AckWait,
+		MaxAckPending: ix.cfg.MaxAckPending,
+	})
 }
 
 // ConsumerInfo returns the server's view of the indexer's consumer.
@@ -186,7 +185,7 @@ func (ix *Indexer) Run(ctx context.Context) error {
 		zap.Int("batch_size", ix.cfg.BatchSize), zap.Duration("flush_interval", ix.cfg.FlushInterval))
 	defer func() { ix.log.Info("indexer stopped", zap.Any("stats", ix.Stats())) }()
 
-	errWait := 100 * time.Millisecond
+	errWait := retryBackoff.Start()
 	lastCheck := time.Now()
 	for ctx.Err() == nil {
 		msgs, err := ix.fetch(cons)
@@ -214,14 +213,14 @@ func (ix *Indexer) Run(ctx context.Context) error {
 			}
 		}
 		if err != nil {
-			ix.log.Warn("fetch failed; retrying", zap.Error(err), zap.Duration("wait", errWait))
-			if !sleep(ctx, errWait) {
+			wait := errWait.Next()
+			ix.log.Warn("fetch failed; retrying", zap.Error(err), zap.Duration("wait", wait))
+			if !backoff.Sleep(ctx, wait) {
 				break
 			}
-			errWait = min(2*errWait, 5*time.Second)
 			continue
 		}
-		errWait = 100 * time.Millisecond
+		errWait.Reset()
 		if len(msgs) == 0 {
 			continue
 		}
@@ -233,6 +232,10 @@ func (ix *Indexer) Run(ctx context.Context) error {
 	}
 	return nil
 }
+
+// retryBackoff spaces retries of failed fetches and consumer creation:
+// 100ms doubling up to 5s.
+var retryBackoff = backoff.Policy{Initial: 100 * time.Millisecond, Max: 5 * time.Second}
 
 // consumerCheckInterval is how often an idle indexer checks that its
 // consumer still exists.
@@ -251,7 +254,7 @@ func (ix *Indexer) consumerGone(ctx context.Context, cons jetstream.Consumer, fe
 }
 
 func (ix *Indexer) ensureConsumer(ctx context.Context) (jetstream.Consumer, error) {
-	wait := 100 * time.Millisecond
+	b := retryBackoff.Start()
 	for {
 		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 		cons, err := ix.conn.JetStream().CreateOrUpdateConsumer(cctx, ix.cfg.Stream, ix.ConsumerConfig())
@@ -266,11 +269,11 @@ func (ix *Indexer) ensureConsumer(ctx context.Context) (jetstream.Consumer, erro
 		if errors.As(err, &apiErr) && apiErr.Code == 400 {
 			return nil, fmt.Errorf("indexer: create consumer %s: %w", ix.cfg.Durable, err)
 		}
+		wait := b.Next()
 		ix.log.Warn("create consumer failed; retrying", zap.Error(err), zap.Duration("wait", wait))
-		if !sleep(ctx, wait) {
+		if !backoff.Sleep(ctx, wait) {
 			return nil, ctx.Err()
 		}
-		wait = min(2*wait, 5*time.Second)
 	}
 }
 
@@ -316,10 +319,25 @@ type item struct {
 	art  *article.Article
 }
 
-// group is the messages of one article ID in a batch; art is the newest.
+// group is the messages of one article ID in a batch; art is the newest
+// version among them.
 type group struct {
 	art   *article.Article
 	items []item
+}
+
+// versions returns the distinct versions of the group's articles (one per
+// Nats-Msg-Id), each of which joins the article's history in the store.
+func (g *group) versions() []*article.Article {
+	seen := map[string]bool{}
+	var out []*article.Article
+	for _, it := range g.items {
+		if k := it.art.MsgID(); !seen[k] {
+			seen[k] = true
+			out = append(out, it.art)
+		}
+	}
+	return out
 }
 
 // process decodes, stores and acks one fetched batch.
@@ -388,15 +406,35 @@ func decode(m jetstream.Msg) (*article.Article, string, error) {
 	return a, "", nil
 }
 
-// put writes the groups' articles and returns the failed group indices
-// with their errors. During a store outage it retries until the store is
-// back or ctx (the Run context) is done; then, or when the write timed out
-// as a whole, every group counts as failed with a nil error, which settle
-// hands back for immediate redelivery.
+// put writes every version in the groups (a batch may hold A, B and A
+// again of one article: each joins its history) and returns the failed
+// group indices with their errors; a group fails when any of its versions
+// does. During a store outage it retries until the store is back or ctx
+// (the Run context) is done; then, or when the write timed out as a whole,
+// every group counts as failed with a nil error, which settle hands back
+// for immediate redelivery.
 func (ix *Indexer) put(ctx, wctx context.Context, groups []*group) map[int]error {
-	arts := make([]article.Article, len(groups))
-	for i, g := range groups {
-		arts[i] = *g.art
+	var (
+		arts  []*article.Article
+		owner []int // group index of arts[i]
+	)
+	for gi, g := range groups {
+		for _, a := range g.versions() {
+			arts = append(arts, a)
+			owner = append(owner, gi)
+		}
+	}
+	byGroup := func(failed map[int]error) map[int]error {
+		if failed == nil {
+			return nil
+		}
+		out := make(map[int]error, len(failed))
+		for i, err := range failed {
+			if _, ok := out[owner[i]]; !ok || out[owner[i]] == nil {
+				out[owner[i]] = err
+			}
+		}
+		return out
 	}
 	handBack := func() map[int]error {
 		all := make(map[int]error, len(groups))
@@ -405,15 +443,23 @@ func (ix *Indexer) put(ctx, wctx context.Context, groups []*group) map[int]error
 		}
 		return all
 	}
-	wait := min(100*time.Millisecond, ix.cfg.OutageBackOff)
+	outage := backoff.Policy{Initial: min(100*time.Millisecond, ix.cfg.OutageBackOff), Max: ix.cfg.OutageBackOff}.Start()
+	held := 0
+	for _, g := range groups {
+		held += len(g.items)
+	}
 	wasDown := false
 	for attempt := 0; ; attempt++ {
+		if attempt > 0 && wasDown {
+			ix.metrics.outageRetries.Inc()
+		}
 		failed, total, pingErr, timedOut := ix.tryPut(ctx, wctx, attempt, arts)
 		switch {
 		case total == nil:
 			ix.batches.Add(1)
 			ix.metrics.batches.Inc()
-			return failed
+			ix.health.up(ix.log)
+			return byGroup(failed)
 		case timedOut:
 			ix.log.Warn("store write timed out; handing the batch back", zap.Error(total),
 				zap.Int("articles", len(arts)), zap.Duration("put_timeout", ix.cfg.PutTimeout))
@@ -421,7 +467,8 @@ func (ix *Indexer) put(ctx, wctx context.Context, groups []*group) map[int]error
 		case pingErr == nil && !wasDown:
 			// Every article failed, even one by one, while the store was
 			// up: the articles themselves are rejected.
-			return failed
+			ix.health.up(ix.log)
+			return byGroup(failed)
 		case pingErr == nil:
 			// The store came back during this attempt: try again before
 			// blaming the articles.
@@ -430,12 +477,14 @@ func (ix *Indexer) put(ctx, wctx context.Context, groups []*group) map[int]error
 			continue
 		}
 		wasDown = true
+		ix.health.down(ix.log, pingErr, held)
+		wait := outage.Next()
 		ix.log.Warn("store unavailable; holding the batch", zap.Error(pingErr), zap.NamedError("put_error", total),
 			zap.Int("articles", len(arts)), zap.Duration("retry_in", wait))
-		if !sleep(ctx, wait) {
+		if !backoff.Sleep(ctx, wait) {
+			ix.health.release()
 			return handBack()
 		}
-		wait = min(2*wait, ix.cfg.OutageBackOff)
 	}
 }
 
@@ -445,7 +494,7 @@ func (ix *Indexer) put(ctx, wctx context.Context, groups []*group) map[int]error
 // the batch is bisected to find the articles it rejects, and the store is
 // pinged again if they all fail. timedOut reports that the write ran out of
 // time.
-func (ix *Indexer) tryPut(ctx, wctx context.Context, attempt int, arts []article.Article) (failed map[int]error, total, pingErr error, timedOut bool) {
+func (ix *Indexer) tryPut(ctx, wctx context.Context, attempt int, arts []*article.Article) (failed map[int]error, total, pingErr error, timedOut bool) {
 	if attempt > 0 {
 		var cancel context.CancelFunc
 		wctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), ix.cfg.PutTimeout)
@@ -486,7 +535,7 @@ func (ix *Indexer) tryPut(ctx, wctx context.Context, attempt int, arts []article
 
 // putOnce stores arts and returns the failed indices (offset by off) with
 // their errors and, when the whole write failed, its error.
-func (ix *Indexer) putOnce(ctx context.Context, arts []article.Article, off int) (map[int]error, error) {
+func (ix *Indexer) putOnce(ctx context.Context, arts []*article.Article, off int) (map[int]error, error) {
 	err := ix.st.Put(ctx, arts)
 	if err == nil {
 		return nil, nil
@@ -517,7 +566,7 @@ func (ix *Indexer) putOnce(ctx context.Context, arts []article.Article, off int)
 // find the articles the store rejects. It returns every failed index
 // (offset by off) with its error and, when every article failed, the error
 // of the whole write.
-func (ix *Indexer) putBisect(ctx context.Context, arts []article.Article, off int) (map[int]error, error) {
+func (ix *Indexer) putBisect(ctx context.Context, arts []*article.Article, off int) (map[int]error, error) {
 	failed, err := ix.putOnce(ctx, arts, off)
 	if err == nil || len(arts) == 1 || ctx.Err() != nil {
 		return failed, err
@@ -648,16 +697,5 @@ func (ix *Indexer) keepAlive(groups []*group) func() {
 func (ix *Indexer) flush() {
 	if err := ix.conn.NATS().FlushTimeout(5 * time.Second); err != nil {
 		ix.log.Warn("flush acks", zap.Error(err))
-	}
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
 
 	"github.com/newswatch/newswatch/article"
 	"github.com/newswatch/newswatch/bus"
@@ -231,17 +232,28 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name, result string) fl
 
 func gaugeValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	t.Helper()
+	return onlyMetric(t, reg, name).GetGauge().GetValue()
+}
+
+func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	return onlyMetric(t, reg, name).GetCounter().GetValue()
+}
+
+// onlyMetric returns the one series of metric name.
+func onlyMetric(t *testing.T, reg *prometheus.Registry, name string) *dto.Metric {
+	t.Helper()
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, mf := range mfs {
 		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
-			return mf.GetMetric()[0].GetGauge().GetValue()
+			return mf.GetMetric()[0]
 		}
 	}
-	t.Fatalf("gauge %s not found", name)
-	return 0
+	t.Fatalf("metric %s not found", name)
+	return nil
 }
 
 func TestSameIDInBatchKeepsNewest(t *testing.T) {
@@ -358,7 +370,7 @@ func TestWholeBatchErrorIsolatesPoison(t *testing.T) {
 	poison := bustest.Article(t, "outlet0", 42, 500)
 	delete(want, poison.ID)
 	st := newMemStore()
-	st.batchErr = func(arts []article.Article) error {
+	st.batchErr = func(arts []*article.Article) error {
 		for _, a := range arts {
 			if a.ID == poison.ID {
 				return errors.New("index write failed")
@@ -436,7 +448,7 @@ func TestStoreOutageHoldsBatch(t *testing.T) {
 	var down atomic.Bool
 	down.Store(true)
 	var failedPuts atomic.Int64
-	st.batchErr = func([]article.Article) error {
+	st.batchErr = func([]*article.Article) error {
 		if down.Load() {
 			failedPuts.Add(1)
 			return errors.New("connection refused")
@@ -490,7 +502,7 @@ func TestShutdownMidBatchLosesNothing(t *testing.T) {
 			entered := make(chan struct{})
 			release := make(chan struct{})
 			var first atomic.Bool
-			st.onPut = func(ctx context.Context, _ []article.Article) error {
+			st.onPut = func(ctx context.Context, _ []*article.Article) error {
 				if first.CompareAndSwap(false, true) {
 					close(entered)
 					select {
@@ -546,8 +558,9 @@ func TestShutdownMidBatchLosesNothing(t *testing.T) {
 // store.
 func TestSurvivesServerRestart(t *testing.T) {
 	dir := t.TempDir()
-	e := bustest.RunServer(t, bus.EmbeddedConfig{DataDir: dir})
-	port := e.Port()
+	cfg := bustest.TCPConfig(dir)
+	e := bustest.RunServer(t, cfg)
+	cfg.Port = e.Port()
 	c := bustest.Connect(t, e)
 	want := publishN(t, c, 200, 0)
 	st := newMemStore()
@@ -576,7 +589,7 @@ func TestSurvivesServerRestart(t *testing.T) {
 		published <- nil
 	}()
 	time.Sleep(300 * time.Millisecond) // the server stays down for a while
-	bustest.RunServer(t, bus.EmbeddedConfig{DataDir: dir, Port: port})
+	bustest.RunServer(t, cfg)
 	if err := <-published; err != nil {
 		t.Fatalf("publish across the restart: %v", err)
 	}
@@ -625,7 +638,7 @@ func TestTemporaryBatchErrorHoldsBatch(t *testing.T) {
 	st := newMemStore()
 	var calls, pings atomic.Int64
 	var sizes sync.Map
-	st.batchErr = func(arts []article.Article) error {
+	st.batchErr = func(arts []*article.Article) error {
 		sizes.Store(len(arts), true)
 		if calls.Add(1) <= 3 {
 			return tempErr{"cluster_block_exception"}

@@ -2,6 +2,7 @@ package indexer_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -24,11 +25,11 @@ type memStore struct {
 	// itemErr, when set, fails single items (reported in a BatchError).
 	itemErr func(a article.Article, attempt int) error
 	// batchErr, when set, fails a whole Put (nothing stored).
-	batchErr func(arts []article.Article) error
+	batchErr func(arts []*article.Article) error
 	// pingErr, when set, is returned by Ping.
 	pingErr func() error
 	// onPut, when set, runs at the start of every Put, outside the lock.
-	onPut func(ctx context.Context, arts []article.Article) error
+	onPut func(ctx context.Context, arts []*article.Article) error
 }
 
 var _ store.Store = (*memStore)(nil)
@@ -37,7 +38,7 @@ func newMemStore() *memStore {
 	return &memStore{arts: map[string]article.Article{}, writes: map[string]int{}, attempts: map[string]int{}}
 }
 
-func (s *memStore) Put(ctx context.Context, arts []article.Article) error {
+func (s *memStore) Put(ctx context.Context, arts []*article.Article) error {
 	if s.onPut != nil {
 		if err := s.onPut(ctx, arts); err != nil {
 			return err
@@ -52,8 +53,12 @@ func (s *memStore) Put(ctx context.Context, arts []article.Article) error {
 		return store.ErrClosed
 	}
 	s.puts++
+	inPut := map[string]bool{}
 	for _, a := range arts {
-		s.attempts[a.ID]++
+		if !inPut[a.ID] {
+			inPut[a.ID] = true
+			s.attempts[a.ID]++
+		}
 	}
 	if s.batchErr != nil {
 		if err := s.batchErr(arts); err != nil {
@@ -63,16 +68,16 @@ func (s *memStore) Put(ctx context.Context, arts []article.Article) error {
 	failed := map[int]error{}
 	for i, a := range arts {
 		if s.itemErr != nil {
-			if err := s.itemErr(a, s.attempts[a.ID]); err != nil {
+			if err := s.itemErr(*a, s.attempts[a.ID]); err != nil {
 				failed[i] = err
 				continue
 			}
 		}
 		old, ok := s.arts[a.ID]
-		if ok && (old.ContentHash == a.ContentHash || old.Newer(&a)) {
+		if ok && (old.ContentHash == a.ContentHash || old.Newer(a)) {
 			continue
 		}
-		s.arts[a.ID] = a
+		s.arts[a.ID] = *a
 		s.writes[a.ID]++
 	}
 	if len(failed) > 0 {
@@ -108,6 +113,46 @@ func (s *memStore) Search(_ context.Context, q store.Query) (*store.Result, erro
 		res.Hits = append(res.Hits, store.Hit{ID: id, Article: s.arts[id]})
 	}
 	return res, nil
+}
+
+// Aggregate supports only the total of a listing, like Search.
+func (s *memStore) Aggregate(ctx context.Context, q store.Query, a store.Aggregations) (*store.AggregationResult, error) {
+	if a.Histogram != nil || len(a.Top) > 0 {
+		return nil, fmt.Errorf("memstore counts only: %w", store.ErrBadQuery)
+	}
+	r, err := s.Search(ctx, store.Query{Text: q.Text, Outlets: q.Outlets, Langs: q.Langs})
+	if err != nil {
+		return nil, err
+	}
+	return &store.AggregationResult{Total: r.Total}, nil
+}
+
+// Scan lists every article, by ID, like Search.
+func (s *memStore) Scan(ctx context.Context, q store.Query, fn func(*article.Article) error) error {
+	r, err := s.Search(ctx, store.Query{Text: q.Text, Outlets: q.Outlets, Langs: q.Langs, Size: store.MaxSize})
+	if err != nil {
+		return err
+	}
+	if r.Total > int64(len(r.Hits)) {
+		return fmt.Errorf("memstore scans at most %d articles: %w", store.MaxSize, store.ErrBadQuery)
+	}
+	for i := range r.Hits {
+		if err := fn(&r.Hits[i].Article); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// ScanJSON is Scan with each article as JSON.
+func (s *memStore) ScanJSON(ctx context.Context, q store.Query, fn func([]byte) error) error {
+	return s.Scan(ctx, q, func(a *article.Article) error {
+		b, err := json.Marshal(a)
+		if err != nil {
+			return err
+		}
+		return fn(b)
+	})
 }
 
 func (s *memStore) Ping(context.Context) error {

@@ -13,6 +13,10 @@ type metrics struct {
 	putErrors    prometheus.Counter
 	batchSeconds prometheus.Histogram
 	batchSize    prometheus.Histogram
+
+	storeUp       prometheus.Gauge
+	outages       prometheus.Counter
+	outageRetries prometheus.Counter
 }
 
 // newMetrics creates the indexer's metrics and registers them on reg when
@@ -42,6 +46,18 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 			Buckets: prometheus.ExponentialBuckets(1, 2, 14),
 		}),
 	}
+	m.storeUp = prometheus.NewGauge(prometheus.GaugeOpts{
+		Namespace: "newswatch", Subsystem: "indexer", Name: "store_up",
+		Help: "1 while the store takes the indexer's writes, 0 during an outage (indexing paused, batch held).",
+	})
+	m.outages = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "newswatch", Subsystem: "indexer", Name: "store_outages_total",
+		Help: "Store outages the indexer went through (writes failing while the store was unavailable).",
+	})
+	m.outageRetries = prometheus.NewCounter(prometheus.CounterOpts{
+		Namespace: "newswatch", Subsystem: "indexer", Name: "store_outage_retries_total",
+		Help: "Writes of a held batch retried during store outages (spaced by back-off).",
+	})
 	for _, l := range []string{"indexed", "superseded", "retried", "dead_lettered"} {
 		m.messages.WithLabelValues(l)
 	}

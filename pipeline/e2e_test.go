@@ -16,20 +16,26 @@ import (
 	"github.com/newswatch/newswatch/bus/bustest"
 	"github.com/newswatch/newswatch/pipeline"
 	"github.com/newswatch/newswatch/simsite"
+	"github.com/newswatch/newswatch/simsite/simcrawl"
 	"github.com/newswatch/newswatch/store"
 )
 
-func search(base string, params url.Values) (*store.Result, error) {
-	resp, err := http.Get(base + "/v1/search?" + params.Encode())
+// getJSON GETs u and decodes its 200 answer into v.
+func getJSON(u string, v any) error {
+	resp, err := http.Get(u)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("search %v: status %d", params, resp.StatusCode)
+		return fmt.Errorf("GET %s: status %d", u, resp.StatusCode)
 	}
+	return json.NewDecoder(resp.Body).Decode(v)
+}
+
+func search(base string, params url.Values) (*store.Result, error) {
 	var res store.Result
-	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
+	if err := getJSON(base+"/v1/search?"+params.Encode(), &res); err != nil {
 		return nil, err
 	}
 	return &res, nil
@@ -37,11 +43,18 @@ func search(base string, params url.Values) (*store.Result, error) {
 
 func startPipeline(t *testing.T, site *simsite.Site, dataDir string) *pipeline.Pipeline {
 	t.Helper()
+	return startPipelineEvery(t, site, dataDir, time.Hour) // one pass per start
+}
+
+func startPipelineEvery(t *testing.T, site *simsite.Site, dataDir string, interval time.Duration) *pipeline.Pipeline {
+	t.Helper()
 	p, err := pipeline.Start(context.Background(), pipeline.Config{
 		DataDir:       dataDir,
 		Listen:        "127.0.0.1:0",
-		Outlets:       pipeline.DemoOutlets(site),
-		CrawlInterval: time.Hour, // one pass per start
+		Outlets:       simcrawl.Outlets(site),
+		CrawlInterval: interval,
+		Open:          true,            // reads without a key, as the demo
+		Rate:          1e6, Burst: 1e6, // the tests search back to back
 	}, zaptest.NewLogger(t).Named("pipeline"))
 	if err != nil {
 		t.Fatalf("start pipeline: %v", err)
@@ -153,4 +166,117 @@ func TestEndToEnd(t *testing.T) {
 		return nil
 	})
 	waitTotal(t, p, n)
+}
+
+// getRecord fetches GET /v1/articles/{id}.
+func getRecord(base, id string) (*store.Record, error) {
+	var rec store.Record
+	if err := getJSON(base+"/v1/articles/"+id, &rec); err != nil {
+		return nil, err
+	}
+	return &rec, nil
+}
+
+// An outlet edits an article and then reverts the edit (A, B, A): through
+// the real crawler, url_state bucket, JetStream, indexer, Bleve and API the
+// article ends at version 3 with content A, its history holds versions 1..3
+// (A, B, A), and a restart on the same data directory adds no version.
+// waitRecord polls the API until article id is at version v with the
+// given title, and returns its record.
+func waitRecord(t *testing.T, base, id string, v int, title string) *store.Record {
+	t.Helper()
+	var rec *store.Record
+	bustest.CheckFor(t, 60*time.Second, 50*time.Millisecond, func() error {
+		var err error
+		if rec, err = getRecord(base, id); err != nil {
+			return err
+		}
+		if rec.Article.Version != v || rec.Article.Title != title {
+			return fmt.Errorf("article at version %d %q, want %d %q", rec.Article.Version, rec.Article.Title, v, title)
+		}
+		return nil
+	})
+	return rec
+}
+
+func TestRevertIsNewVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("end-to-end test")
+	}
+	site, err := simsite.New(simsite.Config{Seed: 11, Articles: 3, Outlets: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := site.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { site.Close() })
+	dataDir := t.TempDir()
+	p := startPipelineEvery(t, site, dataDir, 100*time.Millisecond)
+	waitTotal(t, p, 3)
+	base := "http://" + p.APIAddr()
+	a := site.Articles()[0]
+	id, err := article.ID(a.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitVersion := func(v int, title string) *store.Record {
+		t.Helper()
+		return waitRecord(t, base, id, v, title)
+	}
+	v1 := waitVersion(1, a.Title)
+	b, err := site.Edit(a.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v2 := waitVersion(2, b.Title)
+	if _, err := site.Revert(a.URL); err != nil {
+		t.Fatal(err)
+	}
+	rec := waitVersion(3, a.Title)
+	hashA, hashB := v1.Article.ContentHash, v2.Article.ContentHash
+	if hashA == hashB || rec.Article.ContentHash != hashA || rec.Article.Body != v1.Article.Body {
+		t.Errorf("content hashes %s, %s, %s: want A, B, A", hashA, hashB, rec.Article.ContentHash)
+	}
+	checkHistory := func(rec *store.Record) {
+		t.Helper()
+		want := []string{hashA, hashB, hashA}
+		if len(rec.Versions) != len(want) {
+			t.Fatalf("history %+v, want versions 1..3", rec.Versions)
+		}
+		for i, v := range rec.Versions {
+			if v.Version != i+1 || v.ContentHash != want[i] {
+				t.Errorf("history[%d] = version %d %s, want %d %s", i, v.Version, v.ContentHash, i+1, want[i])
+			}
+		}
+	}
+	checkHistory(rec)
+	if res, err := search(base, url.Values{"size": {"0"}}); err != nil || res.Total != 3 {
+		t.Errorf("search total %v, %v; want 3 articles", res, err)
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A restart crawls the same content again: the crawler's numbering is
+	// in the url_state bucket, so nothing new is published.
+	p = startPipelineEvery(t, site, dataDir, time.Hour)
+	defer p.Close()
+	bustest.CheckFor(t, 60*time.Second, 50*time.Millisecond, func() error {
+		for _, o := range site.Outlets() {
+			if p.Passes()[o.ID] < 1 {
+				return fmt.Errorf("outlet %s: no pass since restart", o.ID)
+			}
+		}
+		return nil
+	})
+	waitTotal(t, p, 3)
+	rec, err = getRecord("http://"+p.APIAddr(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Article.Version != 3 {
+		t.Errorf("after restart the article is at version %d, want 3", rec.Article.Version)
+	}
+	checkHistory(rec)
 }

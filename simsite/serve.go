@@ -20,6 +20,8 @@ import (
 	"unicode"
 
 	"golang.org/x/text/encoding/charmap"
+
+	"github.com/newswatch/newswatch/article"
 )
 
 // disallowed are the robots.txt Disallow prefixes of every outlet. Pages
@@ -27,8 +29,14 @@ import (
 var disallowed = []string{"/search", "/admin/"}
 
 func (s *Site) handler(o *outlet) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		w := &recorder{ResponseWriter: rw}
+		defer s.logRequest(o, r, s.kindOf(o, r.URL.Path), start, w)
 		f, fail := s.fault(o, r)
+		if s.decide("reset", o.id+" "+r.URL.Path, r.URL.RawQuery, s.attempt(o, r), f.ResetRate) && resetConn(w) {
+			return
+		}
 		if f.Latency > 0 {
 			t := time.NewTimer(f.Latency)
 			select {
@@ -66,12 +74,16 @@ func (s *Site) route(o *outlet, f Faults, w http.ResponseWriter, r *http.Request
 	switch {
 	case p == "/robots.txt":
 		s.robots(o, base, w, r)
+	case f.NoFeeds && (p == o.feedPath || p == "/sitemap.xml" || strings.HasPrefix(p, "/sitemaps/")):
+		s.notFound(o, base, w, r)
 	case p == o.feedPath:
 		s.feed(o, base, w, r)
 	case p == "/sitemap.xml":
 		s.sitemapIndex(o, base, w, r)
 	case strings.HasPrefix(p, "/sitemaps/"):
 		s.sitemap(o, base, w, r)
+	case strings.HasPrefix(p, "/archive/"):
+		s.archive(o, base, w, r)
 	case strings.HasPrefix(p, "/uploads/") && strings.HasSuffix(p, ".jpg"):
 		serve(w, r, "image/jpeg", placeholderJPEG, time.Time{})
 	case strings.HasPrefix(p, "/search"):
@@ -82,7 +94,7 @@ func (s *Site) route(o *outlet, f Faults, w http.ResponseWriter, r *http.Request
 		s.page(o, base, w, r, http.StatusOK, "defaced", nil)
 	default:
 		if a := s.lookup(o, p); a != nil {
-			s.article(o, a, base, w, r, false)
+			s.articleWithFaults(o, f, a, base, w, r, false)
 			return
 		}
 		if l := o.byListing[p]; l != nil {
@@ -90,7 +102,7 @@ func (s *Site) route(o *outlet, f Faults, w http.ResponseWriter, r *http.Request
 			return
 		}
 		if a := s.lookup(o, strings.TrimSuffix(p, "/amp")); a != nil && o.tmpl == "caliber" {
-			s.article(o, a, base, w, r, true)
+			s.articleWithFaults(o, f, a, base, w, r, true)
 			return
 		}
 		// Like real CMSes, redirect a path that only lacks (or has an
@@ -108,6 +120,27 @@ func (s *Site) route(o *outlet, f Faults, w http.ResponseWriter, r *http.Request
 		}
 		s.notFound(o, base, w, r)
 	}
+}
+
+// articleWithFaults serves an article page through the article-page
+// faults: redirect loops, gzip bombs, slow bodies (huge pages are padded
+// in page).
+func (s *Site) articleWithFaults(o *outlet, f Faults, a *art, base string, w http.ResponseWriter, r *http.Request, amp bool) {
+	switch {
+	case f.RedirectLoop:
+		to := base + r.URL.Path + "?loop=1"
+		if r.URL.Query().Get("loop") != "" {
+			to = base + r.URL.Path
+		}
+		http.Redirect(w, r, to, http.StatusFound)
+		return
+	case f.GzipBomb:
+		serveGzipBomb(w)
+		return
+	case f.SlowBody > 0:
+		w = &slowWriter{ResponseWriter: w, r: r, total: f.SlowBody}
+	}
+	s.article(o, a, base, w, r, amp)
 }
 
 func (s *Site) notFound(o *outlet, base string, w http.ResponseWriter, r *http.Request) {
@@ -131,8 +164,13 @@ func (s *Site) robots(o *outlet, base string, w http.ResponseWriter, r *http.Req
 	for _, d := range disallowed {
 		b.WriteString("Disallow: " + d + "\n")
 	}
+	if d := s.cfg.CrawlDelay[o.id]; d > 0 {
+		b.WriteString("Crawl-delay: " + strconv.FormatFloat(d.Seconds(), 'f', -1, 64) + "\n")
+	}
 	b.WriteString("Allow: /\n\nUser-agent: BadBot\nDisallow: /\n\n")
-	b.WriteString("Sitemap: " + base + "/sitemap.xml\n")
+	if !s.faultsOf(o).NoFeeds {
+		b.WriteString("Sitemap: " + base + "/sitemap.xml\n")
+	}
 	serve(w, r, "text/plain; charset=utf-8", []byte(b.String()), time.Time{})
 }
 
@@ -140,7 +178,7 @@ func (s *Site) robots(o *outlet, base string, w http.ResponseWriter, r *http.Req
 func (s *Site) newest(as []*art) time.Time {
 	var t time.Time
 	for _, a := range as {
-		if m := modifiedAt(a, s.versionOf(a)); m.After(t) {
+		if m := s.modifiedAt(a, s.versionOf(a)); m.After(t) {
 			t = m
 		}
 	}
@@ -212,8 +250,8 @@ func (s *Site) feed(o *outlet, base string, w http.ResponseWriter, r *http.Reque
 		it := rssItem{
 			Title: c.title, Link: base + a.path + "?utm_source=rss&utm_medium=feed",
 			GUID:        rssGUID{IsPermaLink: "true", Value: base + a.path},
-			Description: c.lead, Category: a.sec.names[a.l.code], PubDate: a.published.Format(time.RFC1123Z),
-			Enclosure: &rssEncl{URL: base + imagePath(a), Type: "image/jpeg", Length: len(placeholderJPEG)},
+			Description: c.lead, Category: a.sec.names[a.l.code], PubDate: s.published(a).Format(time.RFC1123Z),
+			Enclosure: &rssEncl{URL: base + s.imagePath(a), Type: "image/jpeg", Length: len(placeholderJPEG)},
 		}
 		if len(a.authors) > 0 {
 			it.Author = "info@" + o.domain + " (" + strings.Join(a.authors, ", ") + ")"
@@ -225,12 +263,20 @@ func (s *Site) feed(o *outlet, base string, w http.ResponseWriter, r *http.Reque
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
+	malform := s.faultsOf(o).MalformedFeeds
 	if o.charset == "windows-1251" {
 		body := append([]byte(`<?xml version="1.0" encoding="windows-1251"?>`+"\n"), encode1251(string(out))...)
+		if malform {
+			body = malformed(body)
+		}
 		serve(w, r, "application/rss+xml; charset=windows-1251", body, mod)
 		return
 	}
-	serve(w, r, "application/rss+xml; charset=utf-8", append([]byte(xml.Header), out...), mod)
+	body := append([]byte(xml.Header), out...)
+	if malform {
+		body = malformed(body)
+	}
+	serve(w, r, "application/rss+xml; charset=utf-8", body, mod)
 }
 
 // ---- sitemaps ----
@@ -294,7 +340,7 @@ func (s *Site) sitemapIndex(o *outlet, base string, w http.ResponseWriter, r *ht
 	for i, c := range s.chunks(o) {
 		idx.Sitemaps = append(idx.Sitemaps, sitemapRef{Loc: base + chunkName(i+1), LastMod: isoOrEmpty(s.newest(c))})
 	}
-	s.writeXML(w, r, idx, false, s.newest(arts))
+	s.writeXML(o, w, r, idx, false, s.newest(arts))
 }
 
 func (s *Site) sitemap(o *outlet, base string, w http.ResponseWriter, r *http.Request) {
@@ -305,12 +351,12 @@ func (s *Site) sitemap(o *outlet, base string, w http.ResponseWriter, r *http.Re
 		items := arts[:min(len(arts), s.cfg.FeedSize)]
 		for _, a := range items {
 			c := s.content(a)
-			ni := &newsInfo{Date: a.published.Format(time.RFC3339), Title: c.title}
+			ni := &newsInfo{Date: s.published(a).Format(time.RFC3339), Title: c.title}
 			ni.Publication.Name = o.name
 			ni.Publication.Language = a.l.code
 			us.URLs = append(us.URLs, urlEntry{Loc: base + a.path, LastMod: c.modified.Format(time.RFC3339), News: ni})
 		}
-		s.writeXML(w, r, us, false, s.newest(items))
+		s.writeXML(o, w, r, us, false, s.newest(items))
 		return
 	}
 	for i, c := range s.chunks(o) {
@@ -321,19 +367,22 @@ func (s *Site) sitemap(o *outlet, base string, w http.ResponseWriter, r *http.Re
 		for _, a := range c {
 			us.URLs = append(us.URLs, urlEntry{Loc: base + a.path, LastMod: s.content(a).modified.Format(time.RFC3339)})
 		}
-		s.writeXML(w, r, us, strings.HasSuffix(p, ".gz"), s.newest(c))
+		s.writeXML(o, w, r, us, strings.HasSuffix(p, ".gz"), s.newest(c))
 		return
 	}
 	s.notFound(o, base, w, r)
 }
 
-func (s *Site) writeXML(w http.ResponseWriter, r *http.Request, v any, gz bool, mod time.Time) {
+func (s *Site) writeXML(o *outlet, w http.ResponseWriter, r *http.Request, v any, gz bool, mod time.Time) {
 	out, err := xml.MarshalIndent(v, "", "  ")
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
 		return
 	}
 	body := append([]byte(xml.Header), out...)
+	if s.faultsOf(o).MalformedFeeds {
+		body = malformed(body)
+	}
 	if !gz {
 		serve(w, r, "application/xml; charset=utf-8", body, mod)
 		return
@@ -411,7 +460,7 @@ func (s *Site) chromeFor(o *outlet, base, lang, title, canonical string) chrome 
 
 func (s *Site) itemOf(a *art, base string) item {
 	c := s.content(a)
-	return item{URL: base + a.path, Title: c.title, Date: a.l.formatDate(a.published), Lead: c.lead,
+	return item{URL: base + a.path, Title: c.title, Date: a.l.formatDate(s.published(a)), Lead: c.lead,
 		Section: a.sec.names[a.l.code]}
 }
 
@@ -422,9 +471,9 @@ func (s *Site) article(o *outlet, a *art, base string, w http.ResponseWriter, r 
 		chrome:   s.chromeFor(o, base, a.l.code, c.title, canon),
 		Headline: c.title, Lead: c.lead, SectionName: a.sec.names[a.l.code],
 		SectionLabel: strings.ToUpper(a.sec.names[a.l.code]), SectionURL: base + a.sec.path,
-		Date: a.l.formatDate(a.published), DateISO: a.published.Format(time.RFC3339),
-		ModISO: c.modified.Format(time.RFC3339), Image: base + imagePath(a),
-		Paras: c.paras, Authors: a.authors, Views: a.views, MetaDate: a.dateSource == "meta",
+		Date: a.l.formatDate(s.published(a)), DateISO: s.published(a).Format(time.RFC3339),
+		ModISO: c.modified.Format(time.RFC3339), Image: base + s.imagePath(a),
+		Paras: c.paras, Authors: a.authors, Views: a.views, MetaDate: a.dateSource == article.DateSourceMeta,
 	}
 	if a.l.code == "az" && o.tmpl == "caliber" {
 		p.SectionLabel = strings.ToUpperSpecial(unicode.TurkishCase, a.sec.names["az"])
@@ -494,7 +543,8 @@ func (s *Site) listing(o *outlet, l *listing, base string, w http.ResponseWriter
 	}
 	items := s.shown(l.items)
 	pages := max(1, (len(items)+s.cfg.PageSize-1)/s.cfg.PageSize)
-	if page > pages {
+	endless := s.faultsOf(o).EndlessPagination
+	if page > pages && !endless {
 		s.notFound(o, base, w, r)
 		return
 	}
@@ -510,11 +560,17 @@ func (s *Site) listing(o *outlet, l *listing, base string, w http.ResponseWriter
 		lp.chrome = s.chromeFor(o, base, l.path[1:], l.title, pageURL(page))
 	}
 	start := (page - 1) * s.cfg.PageSize
+	if page > pages {
+		start = (pages - 1) * s.cfg.PageSize // endless: the last page again
+	}
 	for _, a := range items[start:min(len(items), start+s.cfg.PageSize)] {
 		lp.Items = append(lp.Items, s.itemOf(a, base))
 	}
-	if page < pages {
+	if page < pages || endless {
 		lp.Next = pageURL(page + 1)
+	}
+	if endless {
+		pages = page + 3
 	}
 	if page > 1 {
 		lp.Prev = pageURL(page - 1)
@@ -522,6 +578,40 @@ func (s *Site) listing(o *outlet, l *listing, base string, w http.ResponseWriter
 	for n := max(1, page-3); n <= min(pages, page+3); n++ {
 		lp.Pages = append(lp.Pages, link{URL: pageURL(n), Name: strconv.Itoa(n)})
 	}
+	s.page(o, base, w, r, http.StatusOK, "listing", lp)
+}
+
+// archiveRE matches the daily archive path /archive/YYYY/MM/DD.
+var archiveRE = regexp.MustCompile(`^/archive/(\d{4})/(\d{2})/(\d{2})/?$`)
+
+// archive serves the daily archive: the articles published on one day
+// (Baku time), newest first, linking to the previous and the next day.
+// It is an endless calendar, as on many CMSes: every day links to the
+// next one, future days included, and to the previous one, long before
+// the first article.
+func (s *Site) archive(o *outlet, base string, w http.ResponseWriter, r *http.Request) {
+	m := archiveRE.FindStringSubmatch(r.URL.Path)
+	if m == nil {
+		s.notFound(o, base, w, r)
+		return
+	}
+	y, _ := strconv.Atoi(m[1])
+	mo, _ := strconv.Atoi(m[2])
+	d, _ := strconv.Atoi(m[3])
+	day := time.Date(y, time.Month(mo), d, 0, 0, 0, 0, Baku)
+	if day.Year() != y || int(day.Month()) != mo || day.Day() != d || y < 1990 || y > 2100 {
+		s.notFound(o, base, w, r)
+		return
+	}
+	dayURL := func(t time.Time) string { return base + t.Format("/archive/2006/01/02") }
+	lp := listingPage{chrome: s.chromeFor(o, base, o.lang, day.Format("2006-01-02"), dayURL(day)), Heading: day.Format("02.01.2006"), Page: 1}
+	next := day.AddDate(0, 0, 1)
+	for _, a := range s.shown(o.arts) {
+		if p := s.published(a); !p.Before(day) && p.Before(next) {
+			lp.Items = append(lp.Items, s.itemOf(a, base))
+		}
+	}
+	lp.Prev, lp.Next = dayURL(day.AddDate(0, 0, -1)), dayURL(next)
 	s.page(o, base, w, r, http.StatusOK, "listing", lp)
 }
 
@@ -559,14 +649,37 @@ func (s *Site) page(o *outlet, base string, w http.ResponseWriter, r *http.Reque
 		return
 	}
 	page := buf.String()
-	if s.faultsOf(o).Redesign {
+	f := s.faultsOf(o)
+	if f.Redesign {
 		page = redesign(page)
+	}
+	if f.NoFeeds {
+		page = feedLinkRE.ReplaceAllString(page, "")
+	}
+	if f.SessionIDs {
+		page = withSessionIDs(page, base, o.id, r.URL.Path, s.attempt(o, r))
 	}
 	body := []byte(page)
 	ctype := "text/html; charset=utf-8"
 	if o.charset == "windows-1251" {
 		body = encode1251(page)
 		ctype = "text/html; charset=windows-1251"
+	}
+	switch f.Charset {
+	case "missing":
+		ctype = "text/html"
+		body = stripMetaCharset(body)
+	case "wrong":
+		if o.charset == "windows-1251" {
+			ctype = "text/html; charset=utf-8"
+		} else {
+			ctype = "text/html; charset=windows-1251"
+		}
+	}
+	if _, isArticle := data.(articlePage); isArticle && f.HugePages && strings.HasPrefix(r.URL.Path, f.PathPrefix) {
+		if i := bytes.LastIndex(body, []byte("</body>")); i >= 0 {
+			body = append(append(append([]byte(nil), body[:i]...), hugePadding()...), body[i:]...)
+		}
 	}
 	if status != http.StatusOK {
 		w.Header().Set("Content-Type", ctype)
@@ -582,6 +695,7 @@ func (s *Site) page(o *outlet, base string, w http.ResponseWriter, r *http.Reque
 }
 
 var (
+	feedLinkRE  = regexp.MustCompile(`<link rel="alternate" type="application/rss\+xml"[^>]*>\n?`)
 	jsonLDRE    = regexp.MustCompile(`(?s)<script type="application/ld\+json">.*?</script>\n?`)
 	metaDateRE  = regexp.MustCompile(`<meta property="article:(?:published|modified)_time"[^>]*>\n?`)
 	classAttrRE = regexp.MustCompile(`class="([^"]*)"`)

@@ -522,6 +522,26 @@ func TestEdit(t *testing.T) {
 	if _, err := s.Edit(s.Outlets()[0].BaseURL + "/nope"); !errors.Is(err, ErrUnknownArticle) {
 		t.Fatalf("edit unknown: %v", err)
 	}
+	// Reverting shows the original content again, byte for byte.
+	a := s.Articles()[1] // edited above, once
+	orig := s.Articles()[4]
+	before := mustOK(t, orig.URL).body
+	if _, err := s.Edit(orig.URL); err != nil {
+		t.Fatal(err)
+	}
+	r, err := s.Revert(orig.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := mustOK(t, orig.URL).body; string(after) != string(before) || r.Version != 1 || r.Title != orig.Title || r.Body != orig.Body {
+		t.Errorf("revert of %s did not restore the original (version %d, title %q)", orig.URL, r.Version, r.Title)
+	}
+	if _, err := s.Revert(a.URL); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Revert(s.Outlets()[0].BaseURL + "/nope"); !errors.Is(err, ErrUnknownArticle) {
+		t.Fatalf("revert unknown: %v", err)
+	}
 }
 
 func TestConditionalGetAndErrors(t *testing.T) {
@@ -555,7 +575,7 @@ func TestConditionalGetAndErrors(t *testing.T) {
 
 func TestConfigValidate(t *testing.T) {
 	for _, c := range []Config{{Articles: -1}, {Outlets: -2}, {PageSize: -1},
-		{Faults: map[string]Faults{"caliber": {ErrorStatus: 500}}}} {
+		{Faults: map[string]Faults{"caliber": {ErrorStatus: 418}}}} {
 		if _, err := New(c); !errors.Is(err, ErrConfig) {
 			t.Errorf("%+v: err %v, want ErrConfig", c, err)
 		}
@@ -716,5 +736,65 @@ func TestUniqueAtScale(t *testing.T) {
 			t.Fatalf("duplicate path %s%s", a.o.id, a.path)
 		}
 		paths[a.o.id+a.path] = true
+	}
+}
+
+// TestCopies: Config.Copies makes reprints and rewrites of earlier
+// articles of other outlets in the same language, and says so.
+func TestCopies(t *testing.T) {
+	site, err := New(Config{Seed: 5, Articles: 300, Outlets: 6, Copies: 0.3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range site.Outlets() {
+		if err := site.SetBaseURL(o.ID, "https://"+o.ID+".simsite.test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	arts := site.Articles()
+	byURL := map[string]Article{}
+	for _, a := range arts {
+		byURL[a.URL] = a
+	}
+	kinds := map[string]int{}
+	for _, a := range arts {
+		if a.CopyOf == "" {
+			continue
+		}
+		kinds[a.CopyKind]++
+		o, ok := byURL[a.CopyOf]
+		switch {
+		case !ok:
+			t.Fatalf("%s copies %s, which is not an article", a.URL, a.CopyOf)
+		case o.CopyOf != "":
+			t.Errorf("%s copies a copy", a.URL)
+		case o.Outlet == a.Outlet || o.Language != a.Language || !o.PublishedAt.Before(a.PublishedAt):
+			t.Errorf("%s (%s %s %v) copies %s (%s %s %v)", a.URL, a.Outlet, a.Language, a.PublishedAt, o.URL, o.Outlet, o.Language, o.PublishedAt)
+		}
+		switch a.CopyKind {
+		case CopyReprint:
+			if a.Title != o.Title || !strings.HasPrefix(a.Body, o.Body) || a.Body == o.Body {
+				t.Errorf("reprint %s: title %q of %q, body not the original's with a source line", a.URL, a.Title, o.Title)
+			}
+		case CopyRewrite:
+			if a.Title == o.Title || a.Lead == o.Lead || a.Body == o.Body {
+				t.Errorf("rewrite %s: title %q of %q, the same lead or body", a.URL, a.Title, o.Title)
+			}
+		default:
+			t.Errorf("%s: copy kind %q", a.URL, a.CopyKind)
+		}
+	}
+	if kinds[CopyReprint] < 20 || kinds[CopyRewrite] < 20 {
+		t.Errorf("copies: %v, want about 45 of each", kinds)
+	}
+	// Without Copies the site is as before: no copies.
+	plain, err := New(Config{Seed: 5, Articles: 300, Outlets: 6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range plain.Articles() {
+		if a.CopyOf != "" {
+			t.Fatalf("%s is a copy without Config.Copies", a.URL)
+		}
 	}
 }

@@ -1,8 +1,10 @@
 // Package simsite serves simulated news outlets over real HTTP on loopback,
 // for tests, benchmarks and `newswatch demo`.
 //
-// Each outlet has its own listener (a distinct host), its own template and
-// language: "caliber" (English and Azerbaijani, JSON-LD NewsArticle),
+// Each outlet has its own listener (a distinct host: a loopback port, or a
+// stable host name "<outlet>.<Config.Domain>" that Site.DialContext and
+// Site.Transport resolve to that port, so URLs survive restarts), its own
+// template and language: "caliber" (English and Azerbaijani, JSON-LD NewsArticle),
 // "report" (Azerbaijani, OpenGraph/meta tags only, div markup) and "vesti"
 // (Russian, served as windows-1251). Every outlet serves robots.txt (with
 // Disallow rules for paths the pages do link to), an RSS 2.0 feed of its
@@ -23,17 +25,33 @@
 //
 // For resilience and freshness tests:
 //
-//   - Faults per outlet (Config.Faults, Site.SetFaults): latency, 429/503
-//     with Retry-After at a deterministic rate, outages (Down), a defaced
-//     home page (Defaced), a new layout (Redesign).
+//   - Faults per outlet (Config.Faults, Site.SetFaults), each a class of
+//     trouble real outlets cause: latency, 429 or 5xx with Retry-After at a
+//     deterministic rate (ErrorRate 1 is a 5xx storm), outages (Down),
+//     connection resets, slow bodies, 10 MiB pages, gzip bombs, redirect
+//     loops, endless pagination, session IDs in URLs, malformed feeds and
+//     sitemaps, missing or wrong charsets, no feed and no sitemap, a
+//     defaced home page (Defaced), a new layout (Redesign).
+//
+//   - Outages in turn (Config.OutageEvery), for the live demo.
 //
 //   - Edits: Site.Edit(url) or Config.EditEvery publish a new version
-//     (title and body change, dateModified moves).
+//     (title and body change), stamped with the wall-clock time
+//     (dateModified, sitemap lastmod).
 //
 //   - A live flow: Config.Unpublished articles appear one by one through
-//     Site.Publish or Config.PublishEvery.
+//     Site.Publish or Config.PublishEvery, dated with the wall clock when
+//     Config.LiveDates is set.
 //
-//   - Site.Hits counts requests per path prefix (robots.txt obedience).
+//   - A daily archive (/archive/YYYY/MM/DD, Outlet.ArchiveURL), an endless
+//     calendar as on many CMSes, for backfills.
+//
+//   - robots.txt with Disallow rules the pages link to and, per outlet,
+//     Crawl-delay (Config.CrawlDelay).
+//
+//   - The request log (Site.Requests): every request with its kind, time,
+//     status and whether it was conditional; Site.Hits counts requests per
+//     path prefix.
 //
 // Usage:
 //
@@ -52,12 +70,15 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"go.uber.org/zap"
+
+	"github.com/newswatch/newswatch/article"
 )
 
 // Sentinel errors.
@@ -75,7 +96,13 @@ type Outlet struct {
 	ID       string // "caliber", "report", "vesti", then "caliber2", ...
 	Name     string // human name, e.g. "Caliber.Az"
 	Template string // "caliber", "report" or "vesti"
-	BaseURL  string // "http://127.0.0.1:PORT", known after Start or SetBaseURL
+	// BaseURL is "http://127.0.0.1:PORT", known after Start or
+	// SetBaseURL, or "http://<ID>.<Config.Domain>" when Domain is set.
+	BaseURL string
+	// Addr is the loopback address the outlet listens on after Start
+	// ("127.0.0.1:PORT"); with Config.Domain it is where DialContext
+	// sends the outlet's host name.
+	Addr     string
 	Language string // main language: "en", "az" or "ru"
 	// Languages lists every language the outlet publishes in.
 	Languages []string
@@ -87,6 +114,9 @@ type Outlet struct {
 	SitemapURLs []string
 	// ListingURLs holds the first page of every listing (home first).
 	ListingURLs []string
+	// ArchiveURL is the daily archive as a template: {yyyy}, {mm} and
+	// {dd} stand for the day (Baku time).
+	ArchiveURL string
 	// DisallowedPaths are the robots.txt Disallow prefixes; pages link to them.
 	DisallowedPaths []string
 }
@@ -104,13 +134,29 @@ type Article struct {
 	Language    string // "en", "az", "ru"
 	PublishedAt time.Time
 	ModifiedAt  time.Time // equal to PublishedAt until edited
-	// DateSource says where the page carries the date: "jsonld", "meta" or
-	// "text" (only a visible, localised date).
+	// DateSource says where the page carries the date:
+	// article.DateSourceJSONLD, DateSourceMeta or DateSourceText (only a
+	// visible, localised date).
 	DateSource string
 	Image      string
 	Views      int64
 	Version    int // 1, bumped by Edit
+	// CopyOf is the URL of the earlier article of another outlet this one
+	// carries (Config.Copies), "" for an original story; CopyKind says how:
+	// CopyReprint or CopyRewrite.
+	CopyOf   string
+	CopyKind string
 }
+
+// Kinds of copies (Article.CopyKind).
+const (
+	CopyReprint = "reprint" // the text as it was, with a line naming the source
+	CopyRewrite = "rewrite" // a new headline and lead, some sentences replaced, paragraphs reordered
+)
+
+// CopyWindow is how many articles (across outlets) before it a copy's
+// original may have been published.
+const CopyWindow = 12
 
 type section struct {
 	key   string
@@ -133,6 +179,8 @@ type art struct {
 	views      int64
 	dateSource string
 	seed       uint64
+	copyOf     *art   // Config.Copies: the original this article carries
+	copyKind   string // CopyReprint or CopyRewrite
 }
 
 type listing struct {
@@ -166,11 +214,17 @@ type Site struct {
 
 	mu       sync.Mutex
 	base     map[string]string // outlet ID -> base URL
+	addrs    map[string]string // outlet ID -> listener address
+	hosts    map[string]string // "host:80" of a Config.Domain name -> listener address
 	versions map[*art]int
 	faults   map[string]Faults
-	attempts map[string]int // outlet+path -> requests so far
-	hits     map[string]int // outlet+path -> requests so far (no query)
-	hidden   int            // articles with idx < hidden are not published yet
+	attempts map[string]int             // outlet+path -> requests so far
+	hits     map[string]int             // outlet+path -> requests so far (no query)
+	hidden   int                        // articles with idx < hidden are not published yet
+	live     map[*art]time.Time         // Config.LiveDates: when each article was published
+	edited   map[*art]map[int]time.Time // when each edited version was made
+	outage   string                     // outlet ID taken down by Config.OutageEvery, or ""
+	log      []Request                  // every request, in arrival order
 	servers  []*http.Server
 	started  bool
 	stop     chan struct{} // closed by Close; stops the publisher
@@ -188,10 +242,14 @@ func New(cfg Config) (*Site, error) {
 		cfg:      cfg,
 		byID:     map[string]*outlet{},
 		base:     map[string]string{},
+		addrs:    map[string]string{},
+		hosts:    map[string]string{},
 		versions: map[*art]int{},
 		faults:   map[string]Faults{},
 		attempts: map[string]int{},
 		hits:     map[string]int{},
+		live:     map[*art]time.Time{},
+		edited:   map[*art]map[int]time.Time{},
 	}
 	for id, f := range cfg.Faults {
 		s.faults[id] = f
@@ -205,6 +263,11 @@ func New(cfg Config) (*Site, error) {
 	for id := range cfg.Faults {
 		if s.byID[id] == nil {
 			return nil, fmt.Errorf("%w: faults for %q: %w", ErrConfig, id, ErrUnknownOutlet)
+		}
+	}
+	for id := range cfg.CrawlDelay {
+		if s.byID[id] == nil {
+			return nil, fmt.Errorf("%w: crawl delay for %q: %w", ErrConfig, id, ErrUnknownOutlet)
 		}
 	}
 	s.generate()
@@ -323,14 +386,14 @@ func (s *Site) generate() {
 		a.views = int64(40 + r.IntN(5000))
 		switch o.tmpl {
 		case "caliber":
-			a.dateSource = "jsonld"
+			a.dateSource = article.DateSourceJSONLD
 		case "report":
-			a.dateSource = "meta"
+			a.dateSource = article.DateSourceMeta
 			if r.IntN(3) == 0 {
-				a.dateSource = "text"
+				a.dateSource = article.DateSourceText
 			}
 		default:
-			a.dateSource = "text"
+			a.dateSource = article.DateSourceText
 		}
 		a.path = o.articlePath(a)
 		if o.byPath[a.path] != nil {
@@ -342,6 +405,9 @@ func (s *Site) generate() {
 		o.byPath[a.path] = a
 		o.arts = append(o.arts, a)
 		s.arts = append(s.arts, a)
+	}
+	if s.cfg.Copies > 0 {
+		s.makeCopies()
 	}
 	for _, o := range s.outlets {
 		o.addListing("/", o.name, func(*art) bool { return true })
@@ -355,6 +421,52 @@ func (s *Site) generate() {
 			sec := sec
 			o.addListing(sec.path, sec.names[o.lang], func(a *art) bool { return a.sec == sec })
 		}
+	}
+}
+
+// makeCopies turns Config.Copies of the articles into copies of an
+// earlier original of another outlet in a language the copying outlet
+// publishes in: the copy takes the original's language, and a reprint its
+// headline and lead too.
+func (s *Site) makeCopies() {
+	for i := len(s.arts) - 1; i >= 0; i-- {
+		a := s.arts[i]
+		r := s.rng(i, 7)
+		if r.Float64() >= s.cfg.Copies {
+			continue
+		}
+		var cands []*art
+		for j := i + 1; j < len(s.arts) && j <= i+CopyWindow; j++ {
+			o := s.arts[j]
+			if o.copyOf == nil && o.o != a.o && slices.Contains(a.o.langs, o.l.code) {
+				cands = append(cands, o)
+			}
+		}
+		if len(cands) == 0 {
+			continue
+		}
+		orig := cands[r.IntN(len(cands))]
+		a.copyOf, a.l = orig, orig.l
+		a.copyKind = CopyRewrite
+		if r.IntN(2) == 0 {
+			a.copyKind = CopyReprint
+			a.title, a.lead = orig.title, orig.lead
+		} else {
+			a.title = capitalize(a.l.headline(r))
+			a.lead = capitalize(a.l.headline(r)) + "."
+		}
+		if !slices.Contains(a.o.sections, a.sec) {
+			a.sec = a.o.sections[0]
+		}
+		delete(a.o.byPath, a.path)
+		a.path = a.o.articlePath(a)
+		if a.o.byPath[a.path] != nil {
+			a.path = strings.TrimSuffix(a.path, "/") + fmt.Sprintf("-%d", a.num)
+			if strings.HasSuffix(a.o.articlePath(a), "/") {
+				a.path += "/"
+			}
+		}
+		a.o.byPath[a.path] = a
 	}
 }
 
@@ -399,7 +511,14 @@ func (s *Site) Start() error {
 			return fmt.Errorf("simsite: listen for %s: %w", o.id, err)
 		}
 		lns = append(lns, ln)
-		s.base[o.id] = "http://" + ln.Addr().String()
+		addr := ln.Addr().String()
+		s.addrs[o.id] = addr
+		s.base[o.id] = "http://" + addr
+		if s.cfg.Domain != "" {
+			host := o.id + "." + s.cfg.Domain
+			s.base[o.id] = "http://" + host
+			s.hosts[net.JoinHostPort(host, "80")] = addr
+		}
 	}
 	for i, o := range s.outlets {
 		srv := &http.Server{Handler: s.handler(o), ReadHeaderTimeout: 10 * time.Second}
@@ -412,11 +531,23 @@ func (s *Site) Start() error {
 	return nil
 }
 
-// publisher publishes one article every Config.PublishEvery and edits one
-// every Config.EditEvery, until stop.
+// publisher publishes one article every Config.PublishEvery, edits one
+// every Config.EditEvery and runs the outages of Config.OutageEvery, until
+// stop.
 func (s *Site) publisher(stop, done chan struct{}) {
 	defer close(done)
-	var pubC, editC <-chan time.Time
+	var pubC, editC, outC <-chan time.Time
+	var endOutage *time.Timer
+	var endC <-chan time.Time
+	if s.cfg.OutageEvery > 0 && len(s.outlets) > 0 {
+		t := time.NewTicker(s.cfg.OutageEvery)
+		defer t.Stop()
+		outC = t.C
+		endOutage = time.NewTimer(time.Hour)
+		endOutage.Stop()
+		defer endOutage.Stop()
+	}
+	nextDown := 0
 	if s.cfg.PublishEvery > 0 && s.Unpublished() > 0 {
 		t := time.NewTicker(s.cfg.PublishEvery)
 		defer t.Stop()
@@ -444,11 +575,22 @@ func (s *Site) publisher(stop, done chan struct{}) {
 				next++
 				if s.lookup(a.o, a.path) != nil {
 					s.mu.Lock()
-					s.versions[a] = s.version(a) + 1
+					s.setVersionLocked(a, s.version(a)+1)
 					s.mu.Unlock()
 					break
 				}
 			}
+		case <-outC:
+			s.mu.Lock()
+			s.outage = s.outlets[nextDown%len(s.outlets)].id
+			s.mu.Unlock()
+			nextDown++
+			endOutage.Reset(s.cfg.OutageFor)
+			endC = endOutage.C
+		case <-endC:
+			s.mu.Lock()
+			s.outage = ""
+			s.mu.Unlock()
 		}
 	}
 }
@@ -461,6 +603,12 @@ func (s *Site) Publish(n int) []Article {
 	old := s.hidden
 	s.hidden = max(0, old-max(n, 0))
 	now := s.hidden
+	if s.cfg.LiveDates {
+		at := time.Now().In(Baku).Truncate(time.Second)
+		for idx := old - 1; idx >= now; idx-- {
+			s.live[s.arts[idx]] = at
+		}
+	}
 	s.mu.Unlock()
 	var out []Article
 	for idx := old - 1; idx >= now; idx-- {
@@ -468,6 +616,14 @@ func (s *Site) Publish(n int) []Article {
 		out = append(out, s.truth(a, s.baseOf(a.o, nil)))
 	}
 	return out
+}
+
+// Outage returns the ID of the outlet that Config.OutageEvery has taken
+// down right now, or "".
+func (s *Site) Outage() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.outage
 }
 
 // Unpublished returns how many articles are not published yet.
@@ -546,6 +702,43 @@ func Run(ctx context.Context, cfg Config, log *zap.Logger) error {
 	return s.Close()
 }
 
+// ErrUnknownHost is returned by DialContext for an address that is no
+// simulated outlet.
+var ErrUnknownHost = errors.New("not a simulated outlet")
+
+// DialContext connects to a simulated outlet by its Config.Domain host
+// name ("caliber.seed1.simsite.test:80"), or by its listener address, on
+// loopback. Any other address is refused with ErrUnknownHost: a crawler
+// dialling through it reaches nothing but the simulated site.
+func (s *Site) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
+	s.mu.Lock()
+	target, ok := s.hosts[strings.ToLower(addr)]
+	if !ok {
+		for _, a := range s.addrs {
+			if a == addr {
+				target, ok = a, true
+			}
+		}
+	}
+	s.mu.Unlock()
+	if !ok {
+		return nil, fmt.Errorf("simsite: dial %s: %w", addr, ErrUnknownHost)
+	}
+	var d net.Dialer
+	return d.DialContext(ctx, network, target)
+}
+
+// Transport returns an HTTP transport that reaches the simulated outlets
+// (by Config.Domain name or listener address) through DialContext, and
+// nothing else.
+func (s *Site) Transport() *http.Transport {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.Proxy = nil
+	t.DialContext = s.DialContext
+	t.MaxIdleConnsPerHost = 8
+	return t
+}
+
 // Handler returns the HTTP handler of one outlet, for use with httptest.
 // Pages link to the base URL set by Start or SetBaseURL, or else to the
 // request's Host.
@@ -619,12 +812,16 @@ func (s *Site) Outlets() []Outlet {
 	out := make([]Outlet, 0, len(s.outlets))
 	for _, o := range s.outlets {
 		b := s.baseOf(o, nil)
+		s.mu.Lock()
+		addr := s.addrs[o.id]
+		s.mu.Unlock()
 		ol := Outlet{
-			ID: o.id, Name: o.name, Template: o.tmpl, BaseURL: b, Language: o.lang,
+			ID: o.id, Name: o.name, Template: o.tmpl, BaseURL: b, Addr: addr, Language: o.lang,
 			Languages: append([]string(nil), o.langs...), TimeZone: "Asia/Baku", Charset: o.charset,
 			RobotsURL:       b + "/robots.txt",
 			FeedURLs:        []string{b + o.feedPath},
 			SitemapURLs:     []string{b + "/sitemap.xml"},
+			ArchiveURL:      b + "/archive/{yyyy}/{mm}/{dd}",
 			DisallowedPaths: append([]string(nil), disallowed...),
 		}
 		for _, l := range o.listings {
@@ -650,6 +847,20 @@ func (s *Site) Articles() []Article {
 // title gains an "updated" marker on the first edit, the body a paragraph on
 // every edit, and ModifiedAt moves forward. It returns the new version.
 func (s *Site) Edit(rawURL string) (Article, error) {
+	return s.setVersion(rawURL, func(v int) int { return v + 1 })
+}
+
+// Revert undoes every edit of the article at url (query ignored): its
+// page shows the original content again, as when an outlet reverts an
+// edit. Version in the returned Article is 1 again: simsite numbers content
+// variants, not the versions a crawler counts.
+func (s *Site) Revert(rawURL string) (Article, error) {
+	return s.setVersion(rawURL, func(int) int { return 1 })
+}
+
+// setVersion sets the content variant of the published article at rawURL
+// to next(current) and returns it.
+func (s *Site) setVersion(rawURL string, next func(int) int) (Article, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil {
 		return Article{}, fmt.Errorf("%w: %q: %w", ErrUnknownArticle, rawURL, err)
@@ -661,12 +872,40 @@ func (s *Site) Edit(rawURL string) (Article, error) {
 				continue
 			}
 			s.mu.Lock()
-			s.versions[a] = s.version(a) + 1
+			s.setVersionLocked(a, next(s.version(a)))
 			s.mu.Unlock()
 			return s.truth(a, base), nil
 		}
 	}
 	return Article{}, fmt.Errorf("%w: %q", ErrUnknownArticle, rawURL)
+}
+
+// setVersionLocked makes v the content variant of a, noting when: an
+// edit is stamped with the wall clock (its dateModified and sitemap
+// lastmod), as on a real outlet. The caller holds s.mu.
+func (s *Site) setVersionLocked(a *art, v int) {
+	s.versions[a] = v
+	if v > 1 {
+		if s.edited[a] == nil {
+			s.edited[a] = map[int]time.Time{}
+		}
+		s.edited[a][v] = time.Now().In(Baku).Truncate(time.Second)
+	}
+}
+
+// published returns when a was published: its seeded date, or with
+// Config.LiveDates the moment Publish made it visible.
+func (s *Site) published(a *art) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.publishedLocked(a)
+}
+
+func (s *Site) publishedLocked(a *art) time.Time {
+	if t, ok := s.live[a]; ok {
+		return t
+	}
+	return a.published
 }
 
 // version returns the current version of a; the caller holds s.mu.
@@ -694,6 +933,26 @@ type content struct {
 
 func (s *Site) content(a *art) content {
 	v := s.versionOf(a)
+	paras := s.paragraphs(a)
+	if a.copyOf != nil {
+		paras = s.copyParagraphs(a)
+	}
+	// The lead, unique per article, opens the body.
+	paras[0] = a.lead + " " + paras[0]
+	c := content{title: a.title, paras: paras, lead: a.lead, modified: s.published(a), version: v}
+	if v > 1 {
+		c.title += a.l.editTitle
+		for k := 2; k <= v; k++ {
+			c.paras = append(c.paras, fmt.Sprintf(a.l.editPara, k))
+		}
+		c.modified = s.modifiedAt(a, v)
+	}
+	return c
+}
+
+// paragraphs are the body paragraphs of an original article, before its
+// lead is put in front.
+func (s *Site) paragraphs(a *art) []string {
 	r := rand.New(rand.NewPCG(a.seed, uint64(s.cfg.Seed)))
 	name := a.l.person(r)
 	n := 4 + r.IntN(4)
@@ -712,41 +971,80 @@ func (s *Site) content(a *art) content {
 		}
 		paras = append(paras, strings.Join(ss, " "))
 	}
-	// The lead, unique per article, opens the body.
-	paras[0] = a.lead + " " + paras[0]
-	c := content{title: a.title, paras: paras, lead: a.lead, modified: a.published, version: v}
-	if v > 1 {
-		c.title += a.l.editTitle
-		for k := 2; k <= v; k++ {
-			c.paras = append(c.paras, fmt.Sprintf(a.l.editPara, k))
-		}
-		c.modified = modifiedAt(a, v)
+	return paras
+}
+
+// copyParagraphs are the body paragraphs of a copy, before its lead is
+// put in front: its original's; a reprint (whose lead is the original's)
+// adds a line naming the source, a rewrite (whose new lead comes before
+// the original's) replaces about a
+// quarter of the sentences, moves the second paragraph to the end and
+// may drop the last one.
+func (s *Site) copyParagraphs(a *art) []string {
+	orig := a.copyOf
+	paras := s.paragraphs(orig)
+	if a.copyKind == CopyReprint { // the copy's lead is the original's
+		return append(paras, orig.o.name)
 	}
-	return c
+	paras[0] = orig.lead + " " + paras[0]
+	r := rand.New(rand.NewPCG(a.seed, uint64(s.cfg.Seed)^0xc0b1))
+	name := a.l.person(r)
+	for i, p := range paras {
+		ss := strings.SplitAfter(p, ". ")
+		for j := range ss {
+			if r.IntN(4) == 0 {
+				ss[j] = a.l.sentence(r, name) + " "
+			}
+		}
+		paras[i] = strings.TrimSpace(strings.Join(ss, ""))
+	}
+	if len(paras) > 3 {
+		paras = append(append(paras[:1:1], paras[2:]...), paras[1])
+		if r.IntN(2) == 0 {
+			paras = paras[:len(paras)-1]
+		}
+	}
+	return paras
 }
 
 func (s *Site) truth(a *art, base string) Article {
 	c := s.content(a)
 	ds := a.dateSource
 	if s.faultsOf(a.o).Redesign {
-		ds = "text"
+		ds = article.DateSourceText
+	}
+	var copyOf string
+	if a.copyOf != nil {
+		copyOf = s.baseOf(a.copyOf.o, nil) + a.copyOf.path
 	}
 	return Article{
+		CopyOf: copyOf, CopyKind: a.copyKind,
 		Outlet: a.o.id, URL: base + a.path, Title: c.title, Lead: c.lead,
 		Body: strings.Join(c.paras, "\n\n"), Authors: append([]string(nil), a.authors...),
 		Section: a.sec.names[a.l.code], Tags: append([]string(nil), a.tags...), Language: a.l.code,
-		PublishedAt: a.published, ModifiedAt: c.modified, DateSource: ds,
-		Image: base + imagePath(a), Views: a.views, Version: c.version,
+		PublishedAt: s.published(a), ModifiedAt: c.modified, DateSource: ds,
+		Image: base + s.imagePath(a), Views: a.views, Version: c.version,
 	}
 }
 
-// modifiedAt is when version v of a was published: 97 minutes per edit.
-func modifiedAt(a *art, v int) time.Time {
-	return a.published.Add(time.Duration(v-1) * 97 * time.Minute)
+// modifiedAt is when version v of a was made: when the edit was made (at
+// least a second after publication), or for a version never made by an
+// edit 97 minutes per version after publication.
+func (s *Site) modifiedAt(a *art, v int) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.edited[a][v]; ok && v > 1 {
+		if p := s.publishedLocked(a); !t.After(p) {
+			return p.Add(time.Second)
+		}
+		return t
+	}
+	return s.publishedLocked(a).Add(time.Duration(v-1) * 97 * time.Minute)
 }
 
-func imagePath(a *art) string {
-	return fmt.Sprintf("/uploads/%d/%02d/%d.jpg", a.published.Year(), a.published.Month(), a.num)
+func (s *Site) imagePath(a *art) string {
+	p := s.published(a)
+	return fmt.Sprintf("/uploads/%d/%02d/%d.jpg", p.Year(), p.Month(), a.num)
 }
 
 // fault decides, deterministically, whether this request fails.
@@ -754,6 +1052,9 @@ func (s *Site) fault(o *outlet, r *http.Request) (Faults, bool) {
 	key := o.id + " " + r.URL.Path
 	s.mu.Lock()
 	f := s.faults[o.id]
+	if s.outage == o.id {
+		f.Down, f.PathPrefix = true, ""
+	}
 	s.hits[key]++
 	s.attempts[key+"?"+r.URL.RawQuery]++
 	k := s.attempts[key+"?"+r.URL.RawQuery]
@@ -764,19 +1065,38 @@ func (s *Site) fault(o *outlet, r *http.Request) (Faults, bool) {
 	if f.Down {
 		return f, true
 	}
-	if f.ErrorRate <= 0 {
-		return f, false
+	return f, s.decide("error", key, r.URL.RawQuery, k, f.ErrorRate)
+}
+
+// decide draws, deterministically from the seed, the request (key, query,
+// k-th attempt) and the kind of fault, whether a fault of the given rate
+// strikes.
+func (s *Site) decide(kind, key, query string, k int, rate float64) bool {
+	if rate <= 0 {
+		return false
 	}
 	h := fnv.New64a()
-	fmt.Fprintf(h, "%d|%s|%s|%d", s.cfg.Seed, key, r.URL.RawQuery, k)
+	if kind == "error" { // the original stream: fault patterns stay as they were
+		fmt.Fprintf(h, "%d|%s|%s|%d", s.cfg.Seed, key, query, k)
+	} else {
+		fmt.Fprintf(h, "%d|%s|%s|%s|%d", s.cfg.Seed, kind, key, query, k)
+	}
 	x := float64(mix64(h.Sum64())>>11) / float64(1<<53)
-	return f, x < f.ErrorRate
+	return x < rate
 }
 
 func (s *Site) faultsOf(o *outlet) Faults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.faults[o.id]
+}
+
+// attempt returns how many requests for r's path and query the outlet has
+// received (r included).
+func (s *Site) attempt(o *outlet, r *http.Request) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.attempts[o.id+" "+r.URL.Path+"?"+r.URL.RawQuery]
 }
 
 // mix64 is the SplitMix64 finaliser: FNV alone leaves the high bits of

@@ -8,19 +8,21 @@
 // on the same pages in the same run, the same extractor without the URL and
 // go-htmldate in fast and extensive mode (given only the HTML, as in the
 // original comparison), and prints
-// precision, recall, F1, accuracy and ms/page for each.
+// precision, recall, F1, accuracy and ms/page for each. Finally every page
+// goes through the whole extractor (extract.Extract on the raw bytes), and
+// the pages it fails on are listed.
 //
 //	go run ./bench/datebench -dev ../shared/date-bench/dev [-json out.json] [-errors]
 package main
 
 import (
-	"bytes"
-	"compress/gzip"
+	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sort"
@@ -30,6 +32,8 @@ import (
 	htmldate "github.com/markusmobius/go-htmldate"
 	"golang.org/x/net/html"
 
+	"github.com/newswatch/newswatch/bench/internal/peers"
+	"github.com/newswatch/newswatch/crawler/extract"
 	"github.com/newswatch/newswatch/crawler/extract/charset"
 	"github.com/newswatch/newswatch/crawler/extract/dates"
 )
@@ -44,6 +48,7 @@ type page struct {
 	ref  string // "" when null
 	url  string
 	html string
+	raw  []byte // the page as stored, before charset decoding
 }
 
 // Score is one tool's totals.
@@ -213,13 +218,48 @@ func main() {
 			}
 		}
 	}
+	// Every page through the whole extractor (charset, content, metadata,
+	// dates): none may make it fail.
+	failures, notArticles := extractFailures(pages, now)
+	fmt.Printf("\nnewswatch extract on every page (raw bytes): %d of %d failed; %d said to be no article (no text; printed with a warning)\n",
+		len(failures), len(pages), len(notArticles))
+	for _, f := range failures {
+		fmt.Printf("  failed: %s\n", f)
+	}
+	for _, f := range notArticles {
+		fmt.Printf("  not an article: %s\n", f)
+	}
 	if *jsonOut != "" {
-		b, _ := json.MarshalIndent(map[string]any{"dev": *dev, "pages": len(pages), "scores": scores}, "", "  ")
+		b, _ := json.MarshalIndent(map[string]any{"dev": *dev, "pages": len(pages), "scores": scores,
+			"extract_failures": failures, "not_articles": notArticles}, "", "  ")
 		if err := os.WriteFile(*jsonOut, append(b, '\n'), 0o644); err != nil {
 			fmt.Fprintln(os.Stderr, "datebench:", err)
 			os.Exit(1)
 		}
 	}
+}
+
+// extractFailures runs extract.Extract on every page's raw bytes and
+// returns "id: error" for each page it fails on and, apart, the ids of the
+// pages it finds no article text in (which newswatch extract prints with a
+// warning).
+func extractFailures(pages []page, now time.Time) (failures, notArticles []string) {
+	ex := extract.New()
+	failures, notArticles = []string{}, []string{}
+	for _, p := range pages {
+		u := p.url
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			u = "https://example.org/" + p.id
+		}
+		_, err := peers.Body(ex.Extract(context.Background(), extract.Input{URL: u, Body: p.raw, FetchedAt: now, Outlet: "bench"}))
+		switch {
+		case errors.Is(err, peers.ErrNotArticle):
+			notArticles = append(notArticles, p.id)
+		case err != nil:
+			failures = append(failures, p.id+": "+err.Error())
+		}
+	}
+	return failures, notArticles
 }
 
 func ratio(a, b int) float64 {
@@ -249,7 +289,7 @@ func load(dir string) ([]page, error) {
 	sort.Strings(ids)
 	pages := make([]page, 0, len(ids))
 	for _, id := range ids {
-		raw, err := readGz(filepath.Join(dir, "html", id+".html.gz"))
+		raw, err := peers.ReadGz(filepath.Join(dir, "html", id+".html.gz"))
 		if err != nil {
 			return nil, err
 		}
@@ -257,23 +297,11 @@ func load(dir string) ([]page, error) {
 		if err != nil {
 			utf = raw
 		}
-		p := page{id: id, url: gt[id].URL, html: string(utf)}
+		p := page{id: id, url: gt[id].URL, html: string(utf), raw: raw}
 		if d := gt[id].Date; d != nil {
 			p.ref = *d
 		}
 		pages = append(pages, p)
 	}
 	return pages, nil
-}
-
-func readGz(path string) ([]byte, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return io.ReadAll(zr)
 }

@@ -10,29 +10,24 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
 	"sort"
 	"strings"
-	"syscall"
 	"time"
 
-	readability "codeberg.org/readeck/go-readability/v2"
-	trafilatura "github.com/markusmobius/go-trafilatura"
 	"golang.org/x/net/html"
 
+	"github.com/newswatch/newswatch/bench/internal/peers"
 	"github.com/newswatch/newswatch/crawler/extract"
 )
 
@@ -58,19 +53,23 @@ type pageResult struct {
 	Exact     bool    `json:"exact"`
 	Ms        float64 `json:"ms"`
 	Error     string  `json:"error,omitempty"`
+	// NotArticle is set when the extractor found no article text and
+	// said so (newswatch extract prints what it found, with a warning).
+	NotArticle bool `json:"not_article,omitempty"`
 }
 
 // result is one extractor's scores over all pages.
 type result struct {
-	Name     string       `json:"name"`
-	Pages    int          `json:"pages"`
-	Scores   metrics      `json:"scores"`
-	Std      metrics      `json:"std"`
-	MedianMs float64      `json:"median_ms"`
-	MeanMs   float64      `json:"mean_ms"`
-	CPUMs    float64      `json:"cpu_ms"` // mean process CPU time per page (all threads)
-	Errors   int          `json:"errors"`
-	PerPage  []pageResult `json:"per_page"`
+	Name        string       `json:"name"`
+	Pages       int          `json:"pages"`
+	Scores      metrics      `json:"scores"`
+	Std         metrics      `json:"std"`
+	MedianMs    float64      `json:"median_ms"`
+	MeanMs      float64      `json:"mean_ms"`
+	CPUMs       float64      `json:"cpu_ms"`       // mean process CPU time per page (all threads)
+	Errors      int          `json:"errors"`       // extractions that failed
+	NotArticles int          `json:"not_articles"` // pages said to be no article (no text; not a failure of extract)
+	PerPage     []pageResult `json:"per_page"`
 }
 
 func main() {
@@ -110,16 +109,12 @@ func run(dev, jsonOut, dump, only string, rounds int, seed uint64, worst int) er
 	ex := extract.New()
 	all := []extractor{
 		{Name: "ours", Run: func(p page) (string, error) {
-			a, err := ex.Extract(context.Background(), extract.Input{
+			return peers.Body(ex.Extract(context.Background(), extract.Input{
 				URL:    p.URL,
 				Body:   p.HTML,
 				Header: http.Header{"Content-Type": {"text/html; charset=utf-8"}},
 				Outlet: "bench",
-			})
-			if err != nil {
-				return "", err
-			}
-			return a.Body, nil
+			}))
 		}},
 		{Name: "go-trafilatura", Run: runTrafilatura},
 		{Name: "go-readability", Run: runReadability},
@@ -152,11 +147,11 @@ func run(dev, jsonOut, dump, only string, rounds int, seed uint64, worst int) er
 		for k := range exs {
 			i := (k + pi) % len(exs)
 			e := exs[i]
-			cpu0 := cpuTime()
+			cpu0 := peers.CPUTime()
 			start := time.Now()
 			text, err := e.Run(p)
 			ms := float64(time.Since(start).Microseconds()) / 1000
-			results[i].CPUMs += float64((cpuTime() - cpu0).Microseconds()) / 1000
+			results[i].CPUMs += float64((peers.CPUTime() - cpu0).Microseconds()) / 1000
 			text = strings.ReplaceAll(text, "\u00ad", "")
 			c := compare(p.Truth, text, 4)
 			docs[i] = append(docs[i], c)
@@ -164,7 +159,12 @@ func run(dev, jsonOut, dump, only string, rounds int, seed uint64, worst int) er
 			pr := pageResult{ID: p.ID, URL: p.URL, Precision: docPrecision(c), Recall: docRecall(c), Exact: c.exact, Ms: ms}
 			if err != nil {
 				pr.Error = err.Error()
-				results[i].Errors++
+				if errors.Is(err, peers.ErrNotArticle) {
+					pr.NotArticle = true
+					results[i].NotArticles++
+				} else {
+					results[i].Errors++
+				}
 			}
 			results[i].PerPage = append(results[i].PerPage, pr)
 			if dump != "" {
@@ -180,7 +180,7 @@ func run(dev, jsonOut, dump, only string, rounds int, seed uint64, worst int) er
 		r.Std = bootstrap(docs[i], rounds, rand.New(rand.NewPCG(seed, seed)))
 		sorted := slices.Clone(times[i])
 		sort.Float64s(sorted)
-		r.MedianMs = median(sorted)
+		r.MedianMs = peers.Median(sorted)
 		for _, t := range times[i] {
 			r.MeanMs += t
 		}
@@ -195,11 +195,11 @@ func run(dev, jsonOut, dump, only string, rounds int, seed uint64, worst int) er
 		}
 	}
 	fmt.Printf("extraction benchmark: %d pages from %s, 4-gram shingles, ± = bootstrap std over %d resamples\n\n", len(pages), dev, rounds)
-	fmt.Printf("%-16s %-15s %-15s %-15s %-15s %9s %9s %9s %6s\n", "extractor", "F1", "precision", "recall", "accuracy", "median ms", "mean ms", "cpu ms", "errors")
+	fmt.Printf("%-16s %-15s %-15s %-15s %-15s %9s %9s %9s %6s %8s\n", "extractor", "F1", "precision", "recall", "accuracy", "median ms", "mean ms", "cpu ms", "errors", "not art.")
 	for _, r := range results {
-		fmt.Printf("%-16s %.3f ± %.3f  %.3f ± %.3f  %.3f ± %.3f  %.3f ± %.3f  %9.2f %9.2f %9.2f %6d\n", r.Name,
+		fmt.Printf("%-16s %.3f ± %.3f  %.3f ± %.3f  %.3f ± %.3f  %.3f ± %.3f  %9.2f %9.2f %9.2f %6d %8d\n", r.Name,
 			r.Scores.F1, r.Std.F1, r.Scores.Precision, r.Std.Precision, r.Scores.Recall, r.Std.Recall,
-			r.Scores.Accuracy, r.Std.Accuracy, r.MedianMs, r.MeanMs, r.CPUMs, r.Errors)
+			r.Scores.Accuracy, r.Std.Accuracy, r.MedianMs, r.MeanMs, r.CPUMs, r.Errors, r.NotArticles)
 	}
 	fmt.Println("\nms = wall time per page; cpu ms = mean process CPU time per page, all threads (ours runs its two content extractors in parallel)")
 	if worst > 0 {
@@ -233,17 +233,6 @@ func run(dev, jsonOut, dump, only string, rounds int, seed uint64, worst int) er
 	return nil
 }
 
-func median(sorted []float64) float64 {
-	n := len(sorted)
-	switch {
-	case n == 0:
-		return 0
-	case n%2 == 1:
-		return sorted[n/2]
-	}
-	return (sorted[n/2-1] + sorted[n/2]) / 2
-}
-
 func loadPages(dev string) ([]page, error) {
 	b, err := os.ReadFile(filepath.Join(dev, "ground-truth.json"))
 	if err != nil {
@@ -263,17 +252,7 @@ func loadPages(dev string) ([]page, error) {
 	sort.Strings(ids)
 	pages := make([]page, 0, len(ids))
 	for _, id := range ids {
-		f, err := os.Open(filepath.Join(dev, "html", id+".html.gz"))
-		if err != nil {
-			return nil, fmt.Errorf("open page: %w", err)
-		}
-		zr, err := gzip.NewReader(f)
-		if err != nil {
-			f.Close()
-			return nil, fmt.Errorf("page %s: %w", id, err)
-		}
-		h, err := io.ReadAll(zr)
-		f.Close()
+		h, err := peers.ReadGz(filepath.Join(dev, "html", id+".html.gz"))
 		if err != nil {
 			return nil, fmt.Errorf("page %s: %w", id, err)
 		}
@@ -292,15 +271,7 @@ func runTrafilatura(p page) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	opts := trafilatura.Options{EnableFallback: true}
-	if u, err := url.Parse(p.URL); err == nil {
-		opts.OriginalURL = u
-	}
-	res, err := trafilatura.ExtractDocument(doc, opts)
-	if err != nil {
-		return "", err
-	}
-	return res.ContentText, nil
+	return peers.Trafilatura(doc, p.URL, false)
 }
 
 // runReadability runs readeck go-readability on the parsed page and renders
@@ -310,23 +281,5 @@ func runReadability(p page) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	u, _ := url.Parse(p.URL)
-	art, err := readability.FromDocument(doc, u)
-	if err != nil {
-		return "", err
-	}
-	var sb strings.Builder
-	if err := art.RenderText(&sb); err != nil {
-		return "", err
-	}
-	return sb.String(), nil
-}
-
-// cpuTime is the CPU time (user + system) the process has used.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return peers.Readability(doc, p.URL)
 }

@@ -44,7 +44,7 @@ type sizes struct {
 }
 
 var modes = map[string]sizes{
-	"quick": {CrawlArticles: 600, NATSSync: 2000, NATSAsync: 20000, IndexArticles: 3000,
+	"quick": {CrawlArticles: 600, NATSSync: 2000, NATSAsync: 5000, IndexArticles: 3000,
 		SearchArticles: 100_000, SearchRounds: 5, DemoArticles: 1000,
 		Timeout: map[string]time.Duration{"extract": 2 * time.Minute, "dates": 2 * time.Minute, "crawl": 2 * time.Minute,
 			"nats": 2 * time.Minute, "index": 2 * time.Minute, "search": 6 * time.Minute, "demo": 3 * time.Minute}},
@@ -64,6 +64,7 @@ type options struct {
 	outDir     string
 	extractDev string
 	dateDev    string
+	trafDev    string
 	// child mode
 	section  string
 	childOut string
@@ -94,6 +95,7 @@ func main() {
 	flag.StringVar(&sections, "sections", strings.Join(allSections, ","), "comma-separated sections to run: "+strings.Join(allSections, ","))
 	flag.StringVar(&o.outDir, "out", "bench/results", "directory for the JSON report (empty: no file)")
 	flag.StringVar(&o.extractDev, "extract-dev", "../shared/extraction-bench/dev", "extraction benchmark pages (extractbench -dev)")
+	flag.StringVar(&o.trafDev, "traf-dev", "../shared/traf-eval/dev", "trafilatura's evaluation corpus (trafevalbench -dev)")
 	flag.StringVar(&o.dateDev, "date-dev", "../shared/date-bench/dev", "date benchmark pages (datebench -dev)")
 	flag.IntVar(&o.crawlArticles, "crawl-articles", 0, "override the mode's simulated site size for the crawl section")
 	flag.IntVar(&o.indexArticles, "index-articles", 0, "override the mode's article count for the index section")
@@ -137,33 +139,13 @@ func progress(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "nwbench: "+format+"\n", args...)
 }
 
-func git(root string, args ...string) string {
-	cmd := exec.Command("git", args...)
-	cmd.Dir = root
-	b, err := cmd.Output()
-	if err != nil {
-		return ""
-	}
-	return strings.TrimSpace(string(b))
-}
-
 func parent(ctx context.Context, o options) error {
 	begin := time.Now()
 	root, err := suite.ModuleRoot()
 	if err != nil {
 		return err
 	}
-	rep := &suite.Report{
-		Schema:  suite.ReportSchema,
-		Mode:    o.mode,
-		Commit:  git(root, "rev-parse", "--short=12", "HEAD"),
-		Dirty:   git(root, "status", "--porcelain", "--untracked-files=no") != "",
-		Started: begin.UTC().Format(time.RFC3339),
-		Machine: suite.DescribeMachine(),
-	}
-	if rep.Commit == "" {
-		rep.Commit = "unknown"
-	}
+	rep := suite.NewReport(root, o.mode, begin)
 	bins, err := os.MkdirTemp("", "nwbench-bin-")
 	if err != nil {
 		return err
@@ -171,7 +153,7 @@ func parent(ctx context.Context, o options) error {
 	defer os.RemoveAll(bins)
 	progress("mode %s, sections %s; building binaries", o.mode, strings.Join(o.sections, ","))
 	build := time.Now()
-	for _, pkg := range []string{"./bench/extractbench", "./bench/datebench", "./cmd/newswatch"} {
+	for _, pkg := range []string{"./bench/extractbench", "./bench/trafevalbench", "./bench/datebench", "./cmd/newswatch"} {
 		if _, err := suite.BuildBinary(ctx, root, pkg, bins); err != nil {
 			return err
 		}
@@ -257,7 +239,7 @@ func runChild(ctx context.Context, self, name string, o options, bins string) su
 	tctx, cancel := context.WithTimeout(ctx, modes[o.mode].Timeout[name])
 	defer cancel()
 	cmd := exec.CommandContext(tctx, self, "-mode", o.mode, "-run-section", name, "-section-out", f.Name(), "-bins", bins,
-		"-extract-dev", o.extractDev, "-date-dev", o.dateDev,
+		"-extract-dev", o.extractDev, "-date-dev", o.dateDev, "-traf-dev", o.trafDev,
 		"-crawl-articles", fmt.Sprint(o.crawlArticles), "-index-articles", fmt.Sprint(o.indexArticles),
 		"-search-articles", fmt.Sprint(o.searchArticles), "-search-rounds", fmt.Sprint(o.searchRounds))
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
@@ -313,6 +295,13 @@ func child(ctx context.Context, o options) error {
 			sec.Details["extractbench"] = r
 		} else {
 			sec.Figures = []suite.Figure{suite.MissingFigure("extraction F1", "F1", "extractbench failed: "+oneLine(err.Error()))}
+		}
+		if t, terr := suite.TrafEval(ctx, filepath.Join(o.bins, "trafevalbench"), o.trafDev); terr == nil {
+			sec.Figures = append(sec.Figures, suite.TrafEvalFigures(t)...)
+			sec.Details["trafevalbench"] = t
+		} else {
+			sec.Figures = append(sec.Figures, suite.MissingFigure("traf-eval F1", "F1", "trafevalbench failed: "+oneLine(terr.Error())))
+			err = errors.Join(err, terr)
 		}
 	case "dates":
 		var r suite.DateResult

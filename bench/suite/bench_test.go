@@ -65,7 +65,7 @@ func BenchmarkCrawlBareColly(b *testing.B) {
 func natsBench(b *testing.B) *bus.Conn {
 	b.Helper()
 	ctx := context.Background()
-	emb, err := bus.StartEmbedded(ctx, bus.EmbeddedConfig{DataDir: b.TempDir(), Port: -1}, zap.NewNop())
+	emb, err := bus.StartEmbedded(ctx, bus.EmbeddedConfig{DataDir: b.TempDir()}, zap.NewNop())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -151,12 +151,13 @@ func BenchmarkStorePut(b *testing.B) {
 // 500 of the same documents with the store's mapping (op = article).
 func BenchmarkBareBleve(b *testing.B) {
 	arts := corpusN(b, 4, b.N, Short)
-	m, err := StoreMapping()
+	twin, err := NewTwin()
 	if err != nil {
 		b.Fatal(err)
 	}
+	defer twin.Close()
 	b.ResetTimer()
-	if _, err := BareIndex(filepath.Join(b.TempDir(), "bare.bleve"), m, arts, indexer.DefaultBatchSize); err != nil {
+	if _, err := BareIndex(filepath.Join(b.TempDir(), "bare.bleve"), twin, arts, indexer.DefaultBatchSize); err != nil {
 		b.Fatal(err)
 	}
 }
@@ -191,7 +192,7 @@ func searchFixture(b *testing.B) (string, []SearchQuery) {
 			if sample == nil {
 				sample = batch[:50]
 			}
-			return st.Put(context.Background(), batch)
+			return st.Put(context.Background(), pointers(batch))
 		})
 		if cerr := st.Close(); err == nil {
 			err = cerr
@@ -224,19 +225,28 @@ func BenchmarkSearch(b *testing.B) {
 	}
 }
 
-// BenchmarkSearchBare is the peer of BenchmarkSearch: the hand-written bare
-// Bleve query of the same intent on the same index.
+// BenchmarkSearchBare is the peer of BenchmarkSearch: bare Bleve running
+// the request the store builds, on the same index.
 func BenchmarkSearchBare(b *testing.B) {
 	dir, mix := searchFixture(b)
+	twin, err := NewTwin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer twin.Close()
 	idx, err := bv.Open(filepath.Join(dir, sbleve.IndexDirName))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer idx.Close()
 	for _, q := range mix {
+		req, err := twin.Request(q.Query)
+		if err != nil {
+			b.Fatal(err)
+		}
 		b.Run(benchName(q), func(b *testing.B) {
 			for b.Loop() {
-				if _, err := idx.Search(q.Bare()); err != nil {
+				if _, err := idx.Search(req); err != nil {
 					b.Fatal(err)
 				}
 			}

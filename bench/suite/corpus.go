@@ -102,19 +102,12 @@ func corpusChunk(seed int64, chunk, size int, interval time.Duration, long bool)
 	}
 	out := make([]article.Article, len(truth))
 	for i, t := range truth {
-		pub, mod, views := t.PublishedAt, t.ModifiedAt, t.Views
-		body := t.Body
 		if j := next[i]; long && j != i {
-			body += "\n\n" + truth[j].Body
+			t.Body += "\n\n" + truth[j].Body
 		}
-		a := article.Article{
-			URL: t.URL, Outlet: t.Outlet, Title: t.Title, Lead: t.Lead, Body: body,
-			Authors: t.Authors, Section: t.Section, Tags: t.Tags, Language: t.Language,
-			PublishedAt: &pub, DateSource: t.DateSource, ModifiedAt: &mod, Image: t.Image,
-			Views: &views, FetchedAt: pub.Add(3 * time.Minute).UTC(),
-		}
-		if err := a.Finalize(); err != nil {
-			return nil, fmt.Errorf("corpus article %s: %w", t.URL, err)
+		a, err := t.Stored(t.PublishedAt.Add(3 * time.Minute))
+		if err != nil {
+			return nil, err
 		}
 		out[i] = a
 	}

@@ -17,8 +17,8 @@ import (
 	"github.com/newswatch/newswatch/bus"
 	"github.com/newswatch/newswatch/crawler"
 	"github.com/newswatch/newswatch/crawler/extract"
-	"github.com/newswatch/newswatch/pipeline"
 	"github.com/newswatch/newswatch/simsite"
+	"github.com/newswatch/newswatch/simsite/simcrawl"
 )
 
 // CrawlConfig sizes the crawl benchmark.
@@ -98,7 +98,7 @@ func (s busSink) Publish(ctx context.Context, a *article.Article) error {
 // Crawl measures one crawl pass (discovery, fetch, extraction, publish to
 // JetStream) over a simulated site on loopback, then a bare colly fetch of
 // exactly the pages the pass fetched, with the same politeness
-// (pipeline.DemoOutlets: per-host parallelism and delay).
+// (simcrawl.Outlets: per-host parallelism and delay).
 func Crawl(ctx context.Context, cfg CrawlConfig) (CrawlResult, error) {
 	if cfg.Articles <= 0 {
 		cfg.Articles = 600
@@ -131,7 +131,7 @@ func Crawl(ctx context.Context, cfg CrawlConfig) (CrawlResult, error) {
 	}
 	defer stop()
 
-	ccfg := pipeline.DemoOutlets(site)
+	ccfg := simcrawl.Outlets(site)
 	res.Parallelism = ccfg.Defaults.Rate.Parallelism
 	res.DelayMs = float64(ccfg.Defaults.Rate.Delay) / float64(time.Millisecond)
 	rec := &recorder{base: newTransport(), seen: map[string]bool{}}

@@ -103,7 +103,8 @@ func Demo(ctx context.Context, cfg DemoConfig) (DemoResult, error) {
 		return res, err
 	}
 	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(cfg.Binary, "demo", "--articles", strconv.Itoa(cfg.Articles), "--listen", addr, "--data", filepath.Join(dir, "data"))
+	cmd := exec.Command(cfg.Binary, "demo", "--articles", strconv.Itoa(cfg.Articles), "--listen", addr, "--data", filepath.Join(dir, "data"),
+		"--publish-every", "0", "--edit-every", "0", "--outage-every", "0")
 	if cfg.Stderr != nil {
 		cmd.Stdout, cmd.Stderr = cfg.Stderr, cfg.Stderr
 	}

@@ -40,6 +40,28 @@ type DateResult struct {
 	} `json:"scores"`
 }
 
+// TrafEvalResult is what bench/trafevalbench writes with -json (the fields
+// used here).
+type TrafEvalResult struct {
+	Docs    int `json:"docs"`
+	Results []struct {
+		Name   string `json:"name"`
+		TP     int    `json:"tp"`
+		FP     int    `json:"fp"`
+		FN     int    `json:"fn"`
+		TN     int    `json:"tn"`
+		Scores struct {
+			Precision float64 `json:"precision"`
+			Recall    float64 `json:"recall"`
+			F1        float64 `json:"f1"`
+		} `json:"scores"`
+		MedianMs    float64 `json:"median_ms"`
+		MeanMs      float64 `json:"mean_ms"`
+		Errors      int     `json:"errors"`
+		NotArticles int     `json:"not_articles"`
+	} `json:"results"`
+}
+
 // runJSON runs bin with args plus "-json FILE" and decodes FILE into v.
 func runJSON(ctx context.Context, bin string, args []string, v any) error {
 	f, err := os.CreateTemp("", "nwbench-*.json")
@@ -72,6 +94,13 @@ func lastLines(s string, n int) string {
 // Extraction runs the extractbench binary on dev and returns its result.
 func Extraction(ctx context.Context, bin, dev string) (ExtractResult, error) {
 	var r ExtractResult
+	err := runJSON(ctx, bin, []string{"-dev", dev}, &r)
+	return r, err
+}
+
+// TrafEval runs the trafevalbench binary on dev and returns its result.
+func TrafEval(ctx context.Context, bin, dev string) (TrafEvalResult, error) {
+	var r TrafEvalResult
 	err := runJSON(ctx, bin, []string{"-dev", dev}, &r)
 	return r, err
 }
@@ -111,6 +140,32 @@ func ExtractionFigures(r ExtractResult) []Figure {
 		out = append(out, ms)
 	}
 	return out
+}
+
+// TrafEvalFigures turns trafevalbench's result into rows: our F1 and
+// median ms/page on trafilatura's evaluation corpus beside go-trafilatura
+// (with fallback).
+func TrafEvalFigures(r TrafEvalResult) []Figure {
+	var ours, peer int = -1, -1
+	for i, x := range r.Results {
+		switch x.Name {
+		case "ours":
+			ours = i
+		case "go-trafilatura":
+			peer = i
+		}
+	}
+	if ours < 0 || peer < 0 {
+		return []Figure{MissingFigure("traf-eval F1", "F1", "trafevalbench reported no \"ours\" or no go-trafilatura result")}
+	}
+	o, p := r.Results[ours], r.Results[peer]
+	const label = "go-trafilatura (fallback on)"
+	f := Compare("traf-eval F1", "F1", HigherIsBetter, o.Scores.F1, label, p.Scores.F1)
+	f.Note = fmt.Sprintf("%d documents of traf-eval/dev, with/without chunks (trafevalbench); ours P %.3f R %.3f, %d failed, %d without article text",
+		r.Docs, o.Scores.Precision, o.Scores.Recall, o.Errors, o.NotArticles)
+	ms := Compare("traf-eval time", "ms/page", LowerIsBetter, o.MedianMs, label, p.MedianMs)
+	ms.Note = "median wall time per document incl. charset decoding and parsing, same process, interleaved"
+	return []Figure{f, ms}
 }
 
 // DateFigures turns datebench's result into rows: our date F1 and ms/page

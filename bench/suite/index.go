@@ -2,12 +2,10 @@ package suite
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	bv "github.com/blevesearch/bleve/v2"
@@ -53,88 +51,48 @@ type IndexResult struct {
 	StoreBytes int64 `json:"store_bytes"`
 }
 
-// Bleve document fields of store/bleve (see its document function). A test
-// checks that every one is in the store's mapping.
-var bareFields = []string{"title", "lead", "body", "author_text", "authors", "section", "outlet", "lang", "tags",
-	"published", "sort_date", "text_plain", "text_ru", "text_en", "text_az", "_source", "_versions"}
-
-// BareDocument builds the Bleve document store/bleve indexes for a new
-// article (its first version), field for field, so that bare Bleve indexes
-// the same bytes with the same mapping.
-func BareDocument(a *article.Article) (map[string]any, error) {
-	src, err := json.Marshal(a)
-	if err != nil {
-		return nil, err
-	}
-	vs, err := json.Marshal([]store.Version{{Version: a.Version, ContentHash: a.ContentHash, FetchedAt: a.FetchedAt, Title: a.Title}})
-	if err != nil {
-		return nil, err
-	}
-	doc := map[string]any{"_source": string(src), "_versions": string(vs), "outlet": a.Outlet}
-	put := func(k, v string) {
-		if v != "" {
-			doc[k] = v
-		}
-	}
-	put("title", a.Title)
-	put("lead", a.Lead)
-	put("body", a.Body)
-	put("section", a.Section)
-	put("lang", a.Language)
-	if len(a.Authors) > 0 {
-		doc["authors"] = a.Authors
-		doc["author_text"] = a.Authors
-	}
-	if len(a.Tags) > 0 {
-		doc["tags"] = a.Tags
-	}
-	sortDate := a.FetchedAt
-	if a.PublishedAt != nil {
-		doc["published"] = a.PublishedAt.UTC()
-		sortDate = *a.PublishedAt
-	}
-	doc["sort_date"] = sortDate.UTC()
-	all := strings.Join([]string{a.Title, a.Lead, a.Body}, "\n\n")
-	doc["text_plain"] = all
-	switch a.Language {
-	case "ru":
-		doc["text_ru"] = all
-	case "en":
-		doc["text_en"] = all
-	case "az":
-		doc["text_az"] = all
-	}
-	return doc, nil
+// Twin is an empty store/bleve index that lends bare Bleve its mapping,
+// its documents and its queries, so that the bare side indexes and
+// searches exactly what the store does, without the store around it.
+type Twin struct {
+	x   *sbleve.Index
+	dir string
 }
 
-// StoreMapping returns store/bleve's index mapping: it creates an empty
-// store/bleve index in a temporary directory and reads back the mapping
-// Bleve persisted (the store does not export it).
-func StoreMapping() (mapping.IndexMapping, error) {
-	dir, err := os.MkdirTemp("", "nwbench-mapping-")
+// NewTwin opens a twin in a temporary directory; Close removes it.
+func NewTwin() (*Twin, error) {
+	dir, err := os.MkdirTemp("", "nwbench-twin-")
 	if err != nil {
 		return nil, err
 	}
-	defer os.RemoveAll(dir)
 	x, err := sbleve.Open(dir, sbleve.Options{}, nil)
 	if err != nil {
+		os.RemoveAll(dir)
 		return nil, err
 	}
-	if err := x.Close(); err != nil {
-		return nil, err
-	}
-	idx, err := bv.Open(filepath.Join(dir, sbleve.IndexDirName))
-	if err != nil {
-		return nil, err
-	}
-	defer idx.Close()
-	return idx.Mapping(), nil
+	return &Twin{x: x, dir: dir}, nil
+}
+
+// Mapping is the store's index mapping.
+func (t *Twin) Mapping() mapping.IndexMapping { return t.x.Mapping() }
+
+// Document is the Bleve document the store writes for a new article.
+func (t *Twin) Document(a *article.Article) (map[string]any, error) { return t.x.Document(a) }
+
+// Request is the Bleve request of the store's search for q.
+func (t *Twin) Request(q store.Query) (*bv.SearchRequest, error) { return t.x.BleveRequest(q) }
+
+// Close closes and removes the twin.
+func (t *Twin) Close() error {
+	err := t.x.Close()
+	return errors.Join(err, os.RemoveAll(t.dir))
 }
 
 // BareIndex indexes the articles into a new bare Bleve index at path with
-// mapping m, in batches, and returns articles per second.
-func BareIndex(path string, m mapping.IndexMapping, arts []article.Article, batch int) (float64, error) {
-	idx, err := bv.New(path, m)
+// the twin's mapping and documents, in batches, and returns articles per
+// second.
+func BareIndex(path string, twin *Twin, arts []article.Article, batch int) (float64, error) {
+	idx, err := bv.New(path, twin.Mapping())
 	if err != nil {
 		return 0, err
 	}
@@ -142,7 +100,7 @@ func BareIndex(path string, m mapping.IndexMapping, arts []article.Article, batc
 	for i := 0; i < len(arts); i += batch {
 		b := idx.NewBatch()
 		for j := i; j < min(i+batch, len(arts)); j++ {
-			doc, err := BareDocument(&arts[j])
+			doc, err := twin.Document(&arts[j])
 			if err != nil {
 				idx.Close()
 				return 0, err
@@ -174,13 +132,24 @@ func BareIndex(path string, m mapping.IndexMapping, arts []article.Article, batc
 // StorePut stores the articles with store/bleve Put in batches and returns
 // articles per second.
 func StorePut(ctx context.Context, st store.Store, arts []article.Article, batch int) (float64, error) {
+	ptrs := pointers(arts)
 	start := time.Now()
-	for i := 0; i < len(arts); i += batch {
-		if err := st.Put(ctx, arts[i:min(i+batch, len(arts))]); err != nil {
+	for i := 0; i < len(ptrs); i += batch {
+		if err := st.Put(ctx, ptrs[i:min(i+batch, len(ptrs))]); err != nil {
 			return 0, err
 		}
 	}
 	return float64(len(arts)) / time.Since(start).Seconds(), nil
+}
+
+// pointers returns pointers to the elements of arts, as store.Put and
+// bus.Conn.PublishBatch take them.
+func pointers(arts []article.Article) []*article.Article {
+	out := make([]*article.Article, len(arts))
+	for i := range arts {
+		out[i] = &arts[i]
+	}
+	return out
 }
 
 // Index measures articles per second into Bleve three ways over the same
@@ -221,21 +190,22 @@ func Index(ctx context.Context, cfg IndexConfig) (IndexResult, error) {
 	}
 	defer os.RemoveAll(dir)
 
-	m, err := StoreMapping()
+	twin, err := NewTwin()
 	if err != nil {
-		return res, fmt.Errorf("store mapping: %w", err)
+		return res, fmt.Errorf("store twin: %w", err)
 	}
+	defer twin.Close()
 	// Warm up (analyzers, allocator, page cache) on a few articles, then
 	// run the three sides twice, in opposite orders, keeping each side's
 	// best rate: start-up effects and drifting machine load then favour
 	// no side.
-	if _, err := BareIndex(filepath.Join(dir, "warm.bleve"), m, arts[:min(len(arts), 500)], cfg.Batch); err != nil {
+	if _, err := BareIndex(filepath.Join(dir, "warm.bleve"), twin, arts[:min(len(arts), 500)], cfg.Batch); err != nil {
 		return res, fmt.Errorf("warm-up: %w", err)
 	}
 	sides := []func(run int) error{
 		func(run int) error {
 			path := filepath.Join(dir, fmt.Sprintf("bare%d.bleve", run))
-			rate, err := BareIndex(path, m, arts, cfg.Batch)
+			rate, err := BareIndex(path, twin, arts, cfg.Batch)
 			if err != nil {
 				return fmt.Errorf("bare bleve: %w", err)
 			}
@@ -351,7 +321,7 @@ func IndexEndToEnd(ctx context.Context, dir string, arts []article.Article, log 
 func IndexFigures(r IndexResult) []Figure {
 	e := Compare("NATS->indexer->Bleve", "articles/s", HigherIsBetter, r.EndToEndPerSec,
 		"bare Bleve batches, same docs+mapping", r.BarePerSec)
-	e.Note = fmt.Sprintf("%d articles of %.1f KB JSON; indexer batches of %d from the JetStream file store, timed from indexer start to last ack", r.Articles, r.MeanJSONBytes/1000, indexer.DefaultBatchSize)
+	e.Note = fmt.Sprintf("%d articles of %.1f KB JSON; indexer batches of %d from the JetStream file store with fsync before ack (the default), timed from indexer start to last ack", r.Articles, r.MeanJSONBytes/1000, indexer.DefaultBatchSize)
 	p := Compare("store/bleve Put", "articles/s", HigherIsBetter, r.StorePutPerSec,
 		"bare Bleve batches, same docs+mapping", r.BarePerSec)
 	p.Note = fmt.Sprintf("%d articles in batches of %d; the store also reads stored versions before writing", r.Articles, r.Batch)

@@ -64,12 +64,22 @@ func PeakRSSKB() int64 {
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err == nil && ru.Maxrss > 0 {
 		return ru.Maxrss
 	}
-	b, err := os.ReadFile("/proc/self/status")
+	return ProcStatusKB(0, "VmHWM")
+}
+
+// ProcStatusKB is a KiB figure (VmRSS, VmHWM, RssAnon, ...) of
+// /proc/PID/status, of this process when pid is 0; 0 if unknown.
+func ProcStatusKB(pid int, key string) int64 {
+	path := "/proc/self/status"
+	if pid != 0 {
+		path = "/proc/" + strconv.Itoa(pid) + "/status"
+	}
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+		if v, ok := strings.CutPrefix(line, key+":"); ok {
 			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
 			return n
 		}

@@ -43,14 +43,21 @@ type NATSResult struct {
 	// no storage) and fire-and-forget publish with a final flush.
 	CoreRequestPerSec float64 `json:"core_request_per_sec"`
 	CorePublishPerSec float64 `json:"core_publish_per_sec"`
-	StreamMessages    uint64  `json:"stream_messages"`
+	// The same JetStream publishes on a server that syncs in the
+	// background every bus.DefaultSyncInterval (`--nats-sync=interval`)
+	// instead of before every ack (the default, measured above).
+	IntervalSyncPerSec  float64 `json:"interval_sync_per_sec"`
+	IntervalAsyncPerSec float64 `json:"interval_async_per_sec"`
+	StreamMessages      uint64  `json:"stream_messages"`
 }
 
 // NATS measures JetStream publish → ack rates for article-sized messages on
-// the embedded server's file store, sync and batched, and core NATS with
-// the same messages as the peer: the ratio is what persistence and acks
-// cost over the bare messaging layer. Each side runs twice (in opposite
-// orders) and keeps its best rate.
+// the embedded server's file store, sync and batched, with fsync before
+// every ack (the default), and as peers core NATS with the same messages
+// (what persistence and acks cost over the bare messaging layer) and the
+// same publishes on a server that syncs every 2 minutes (what fsync before
+// ack costs). Each side runs twice (in opposite orders) and keeps its best
+// rate.
 func NATS(ctx context.Context, cfg NATSConfig) (NATSResult, error) {
 	if cfg.Sync <= 0 {
 		cfg.Sync = 2000
@@ -95,8 +102,13 @@ func NATS(ctx context.Context, cfg NATSConfig) (NATSResult, error) {
 		return res, err
 	}
 	defer stop()
+	iconn, istop, err := startBusSync(ctx, dir+"/interval", log, bus.DefaultSyncInterval)
+	if err != nil {
+		return res, err
+	}
+	defer istop()
 
-	// Two runs, JetStream first and then core NATS first, keeping each
+	// Two runs, JetStream first and then the peers first, keeping each
 	// side's best rate, so that warm-up and drifting load favour neither.
 	nc := conn.NATS()
 	for run := 0; run < 2; run++ {
@@ -123,9 +135,19 @@ func NATS(ctx context.Context, cfg NATSConfig) (NATSResult, error) {
 				res.CorePublishPerSec = max(res.CorePublishPerSec, r)
 				return err
 			},
+			func() error {
+				r, err := PublishSync(ctx, iconn, syncArts)
+				res.IntervalSyncPerSec = max(res.IntervalSyncPerSec, r)
+				return err
+			},
+			func() error {
+				r, err := PublishAsync(ctx, iconn, asyncArts, cfg.Batch)
+				res.IntervalAsyncPerSec = max(res.IntervalAsyncPerSec, r)
+				return err
+			},
 		}
 		if run == 1 { // peers first
-			steps[0], steps[1], steps[2], steps[3] = steps[1], steps[0], steps[3], steps[2]
+			steps = []func() error{steps[1], steps[4], steps[0], steps[3], steps[5], steps[2]}
 		}
 		for _, step := range steps {
 			if err := step(); err != nil {
@@ -140,6 +162,9 @@ func NATS(ctx context.Context, cfg NATSConfig) (NATSResult, error) {
 	}
 	if want := uint64(len(arts)); res.StreamMessages != want {
 		return res, fmt.Errorf("stream holds %d messages, want %d", res.StreamMessages, want)
+	}
+	if s, err := iconn.JetStream().Stream(ctx, bus.StreamArticles); err != nil || s.CachedInfo().State.Msgs != uint64(len(arts)) {
+		return res, fmt.Errorf("interval-sync stream: not %d messages (%v)", len(arts), err)
 	}
 	return res, nil
 }
@@ -159,10 +184,7 @@ func PublishSync(ctx context.Context, conn *bus.Conn, arts []article.Article) (f
 // PublishAsync publishes the articles with bus.Conn.PublishBatch in
 // batches and returns messages per second, every ack received.
 func PublishAsync(ctx context.Context, conn *bus.Conn, arts []article.Article, batch int) (float64, error) {
-	ptrs := make([]*article.Article, len(arts))
-	for i := range arts {
-		ptrs[i] = &arts[i]
-	}
+	ptrs := pointers(arts)
 	start := time.Now()
 	for i := 0; i < len(ptrs); i += batch {
 		if _, err := conn.PublishBatch(ctx, ptrs[i:min(i+batch, len(ptrs))]); err != nil {
@@ -230,13 +252,25 @@ func NATSFigures(r NATSResult) []Figure {
 	a := Compare("JetStream publish->ack, async", "msgs/s", HigherIsBetter, r.AsyncPerSec,
 		"core NATS publish+flush, same msgs", r.CorePublishPerSec)
 	a.Note = fmt.Sprintf("%d msgs in PublishBatch(%d); peer sends the same bytes without storage or acks", r.AsyncMessages, r.Batch)
-	return []Figure{s, a}
+	fs := Compare("publish->ack sync, fsync before ack", "msgs/s", HigherIsBetter, r.SyncPerSec,
+		"same, fsync every 2 min (--nats-sync=interval)", r.IntervalSyncPerSec)
+	fs.Note = "the cost of surviving an OS crash or power loss: the default syncs every write before acking"
+	fa := Compare("publish->ack async, fsync before ack", "msgs/s", HigherIsBetter, r.AsyncPerSec,
+		"same, fsync every 2 min (--nats-sync=interval)", r.IntervalAsyncPerSec)
+	fa.Note = fmt.Sprintf("%d msgs in PublishBatch(%d) on each server", r.AsyncMessages, r.Batch)
+	return []Figure{s, a, fs, fa}
 }
 
 // startBus starts an embedded JetStream server with its files under dir,
-// connects to it in-process and creates the streams. stop closes both.
+// syncing before every ack (the default), connects to it in-process and
+// creates the streams. stop closes both.
 func startBus(ctx context.Context, dir string, log *zap.Logger) (conn *bus.Conn, stop func(), err error) {
-	emb, err := bus.StartEmbedded(ctx, bus.EmbeddedConfig{DataDir: dir, Port: -1}, log)
+	return startBusSync(ctx, dir, log, bus.SyncAlways)
+}
+
+// startBusSync is startBus with the server's sync interval.
+func startBusSync(ctx context.Context, dir string, log *zap.Logger, sync time.Duration) (conn *bus.Conn, stop func(), err error) {
+	emb, err := bus.StartEmbedded(ctx, bus.EmbeddedConfig{DataDir: dir, SyncInterval: sync}, log)
 	if err != nil {
 		return nil, nil, err
 	}

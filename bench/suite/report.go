@@ -1,11 +1,16 @@
 package suite
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
+	"time"
 )
 
 // Better says which direction of a figure is good.
@@ -88,6 +93,54 @@ type Report struct {
 
 // ReportSchema names the JSON layout of Report.
 const ReportSchema = "newswatch.bench.v1"
+
+// NewReport starts the report of a run begun at begin in the module at
+// root: the commit it measures and the machine.
+func NewReport(root, mode string, begin time.Time) *Report {
+	git := func(args ...string) string {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = root
+		b, err := cmd.Output()
+		if err != nil {
+			return ""
+		}
+		return strings.TrimSpace(string(b))
+	}
+	rep := &Report{
+		Schema:  ReportSchema,
+		Mode:    mode,
+		Commit:  git("rev-parse", "--short=12", "HEAD"),
+		Dirty:   git("status", "--porcelain", "--untracked-files=no") != "",
+		Started: begin.UTC().Format(time.RFC3339),
+		Machine: DescribeMachine(),
+	}
+	if rep.Commit == "" {
+		rep.Commit = "unknown"
+	}
+	return rep
+}
+
+// SaveReport writes rep as JSON to outDir (relative to root unless
+// absolute) as <date>-<commit><suffix>.json and returns the path.
+func SaveReport(rep *Report, root, outDir, suffix string) (string, error) {
+	dir := outDir
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join(root, dir)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	day := time.Now().UTC()
+	if t, err := time.Parse(time.RFC3339, rep.Started); err == nil {
+		day = t.UTC()
+	}
+	path := filepath.Join(dir, day.Format("2006-01-02")+"-"+rep.Commit+suffix+".json")
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	return path, os.WriteFile(path, append(b, '\n'), 0o644)
+}
 
 // FormatValue prints a number with a precision that suits its size.
 func FormatValue(v float64) string {

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	bv "github.com/blevesearch/bleve/v2"
-	bq "github.com/blevesearch/bleve/v2/search/query"
 	"go.uber.org/zap"
 
 	"github.com/newswatch/newswatch/article"
@@ -23,73 +22,14 @@ import (
 // SearchSize is the page size of every query in the mix.
 const SearchSize = 20
 
-// SearchQuery is one query of the fixed mix: the store query and the same
-// intent written by hand against bare Bleve.
+// SearchQuery is one query of a mix. Its peer is bare Bleve running the
+// same Bleve request the store builds for it (Twin.Request): the same
+// query, filters, sort and page, loading each hit's stored article,
+// without the store's cursor, page loading, decoding and highlighting.
 type SearchQuery struct {
 	Name  string
 	Kind  string // term, phrase, boolean, filter, newest, prefix, field
 	Query store.Query
-	// Bare is the hand-written Bleve request: a disjunction over title,
-	// lead and body (and the stemmed and unaccented text_* fields for
-	// single words, as the store does),
-	// the same filters and sort, SearchSize hits with _source loaded, no
-	// highlighting.
-	Bare func() *bv.SearchRequest
-}
-
-func bareWord(w string) bq.Query {
-	var qs []bq.Query
-	for _, f := range []string{"title", "lead", "body", "text_ru", "text_en", "text_az", "text_plain"} {
-		m := bv.NewMatchQuery(w)
-		m.SetField(f)
-		qs = append(qs, m)
-	}
-	return bv.NewDisjunctionQuery(qs...)
-}
-
-func barePhrase(p string) bq.Query {
-	var qs []bq.Query
-	for _, f := range []string{"title", "lead", "body"} {
-		m := bv.NewMatchPhraseQuery(p)
-		m.SetField(f)
-		qs = append(qs, m)
-	}
-	return bv.NewDisjunctionQuery(qs...)
-}
-
-func barePrefix(p string) bq.Query {
-	var qs []bq.Query
-	for _, f := range []string{"title", "lead", "body"} {
-		m := bv.NewPrefixQuery(p)
-		m.SetField(f)
-		qs = append(qs, m)
-	}
-	return bv.NewDisjunctionQuery(qs...)
-}
-
-func bareKeyword(field, v string) bq.Query {
-	m := bv.NewMatchQuery(v)
-	m.SetField(field)
-	return m
-}
-
-func bareAnd(qs ...bq.Query) bq.Query { return bv.NewConjunctionQuery(qs...) }
-func bareOr(qs ...bq.Query) bq.Query  { return bv.NewDisjunctionQuery(qs...) }
-func bareNot(must bq.Query, not ...bq.Query) bq.Query {
-	return bq.NewBooleanQuery([]bq.Query{must}, nil, not)
-}
-
-func bareRequest(q bq.Query, newest bool) func() *bv.SearchRequest {
-	return func() *bv.SearchRequest {
-		r := bv.NewSearchRequestOptions(q, SearchSize, 0, false)
-		if newest {
-			r.SortBy([]string{"-sort_date", "_id"})
-		} else {
-			r.SortBy([]string{"-_score", "-sort_date", "_id"})
-		}
-		r.Fields = []string{"_source"}
-		return r
-	}
 }
 
 // QueryMix returns the fixed query mix: terms, phrases, booleans, filters,
@@ -117,47 +57,30 @@ func QueryMix(sample []article.Article) []SearchQuery {
 	end := CorpusEnd.Add(time.Minute)
 	q := func(text string) store.Query { return store.Query{Text: text, Size: SearchSize} }
 	mix := []SearchQuery{
-		{Name: "en term", Kind: "term", Query: q("budget"), Bare: bareRequest(bareWord("budget"), false)},
-		{Name: "az term", Kind: "term", Query: q("enerji"), Bare: bareRequest(bareWord("enerji"), false)},
-		{Name: "ru term, stemmed", Kind: "term", Query: q("бюджет"), Bare: bareRequest(bareWord("бюджет"), false)},
-		{Name: "en rare term", Kind: "term", Query: q("Shamakhi"), Bare: bareRequest(bareWord("Shamakhi"), false)},
-		{Name: "en phrase", Kind: "phrase", Query: q(`"energy corridor"`), Bare: bareRequest(barePhrase("energy corridor"), false)},
-		{Name: "az phrase", Kind: "phrase", Query: q(`"yeni enerji dəhlizi"`), Bare: bareRequest(barePhrase("yeni enerji dəhlizi"), false)},
-		{Name: "ru phrase", Kind: "phrase", Query: q(`"проект бюджета"`), Bare: bareRequest(barePhrase("проект бюджета"), false)},
-		{Name: "az lead phrase (rare)", Kind: "phrase", Query: q(`"` + leadAZ + `"`), Bare: bareRequest(barePhrase(leadAZ), false)},
-		{Name: "ru lead phrase (rare)", Kind: "phrase", Query: q(`"` + leadRU + `"`), Bare: bareRequest(barePhrase(leadRU), false)},
-		{Name: "en boolean", Kind: "boolean", Query: q("budget AND (Caspian OR Karabakh) -tourism"),
-			Bare: bareRequest(bareNot(bareAnd(bareWord("budget"), bareOr(bareWord("Caspian"), bareWord("Karabakh"))), bareWord("tourism")), false)},
-		{Name: "az OR", Kind: "boolean", Query: q("enerji OR nəqliyyat"), Bare: bareRequest(bareOr(bareWord("enerji"), bareWord("nəqliyyat")), false)},
-		{Name: "ru AND NOT", Kind: "boolean", Query: q("Баку AND NOT туризма"), Bare: bareRequest(bareNot(bareWord("Баку"), bareWord("туризма")), false)},
-		{Name: "3-language boolean", Kind: "boolean", Query: q("(Bakı OR Baku OR Баку) AND (büdcə OR budget OR бюджета)"),
-			Bare: bareRequest(bareAnd(bareOr(bareWord("Bakı"), bareWord("Baku"), bareWord("Баку")), bareOr(bareWord("büdcə"), bareWord("budget"), bareWord("бюджета"))), false)},
-		{Name: "az term, lang filter", Kind: "filter", Query: store.Query{Text: "Bakı", Langs: []string{"az"}, Size: SearchSize},
-			Bare: bareRequest(bareAnd(bareWord("Bakı"), bareKeyword("lang", "az")), false)},
-		{Name: "en term, outlet filter", Kind: "filter", Query: store.Query{Text: "budget", Outlets: []string{"caliber"}, Size: SearchSize},
-			Bare: bareRequest(bareAnd(bareWord("budget"), bareKeyword("outlet", "caliber")), false)},
-		{Name: "ru term, last 30 days", Kind: "filter", Query: store.Query{Text: "Карабаха", From: &month, To: &end, Size: SearchSize},
-			Bare: bareRequest(bareAnd(bareWord("Карабаха"), bareDates("published", month, end)), false)},
-		{Name: "section+lang filter only", Kind: "filter", Query: store.Query{Sections: []string{section}, Langs: []string{"en"}, Size: SearchSize},
-			Bare: bareRequest(bareAnd(bv.NewMatchAllQuery(), bareKeyword("section", section), bareKeyword("lang", "en")), false)},
-		{Name: "everything, newest", Kind: "newest", Query: store.Query{Sort: store.SortNewest, Size: SearchSize},
-			Bare: bareRequest(bv.NewMatchAllQuery(), true)},
-		{Name: "en term, newest", Kind: "newest", Query: store.Query{Text: "energy", Sort: store.SortNewest, Size: SearchSize},
-			Bare: bareRequest(bareWord("energy"), true)},
-		{Name: "ru term+lang, newest", Kind: "newest", Query: store.Query{Text: "Карабаха", Langs: []string{"ru"}, Sort: store.SortNewest, Size: SearchSize},
-			Bare: bareRequest(bareAnd(bareWord("Карабаха"), bareKeyword("lang", "ru")), true)},
-		{Name: "prefix", Kind: "prefix", Query: q("invest*"), Bare: bareRequest(barePrefix("invest"), false)},
-		{Name: "title field", Kind: "field", Query: q("title:Azerbaijan"), Bare: bareRequest(bareKeyword("title", "Azerbaijan"), false)},
+		{Name: "en term", Kind: "term", Query: q("budget")},
+		{Name: "az term", Kind: "term", Query: q("enerji")},
+		{Name: "ru term, stemmed", Kind: "term", Query: q("бюджет")},
+		{Name: "en rare term", Kind: "term", Query: q("Shamakhi")},
+		{Name: "en phrase", Kind: "phrase", Query: q(`"energy corridor"`)},
+		{Name: "az phrase", Kind: "phrase", Query: q(`"yeni enerji dəhlizi"`)},
+		{Name: "ru phrase", Kind: "phrase", Query: q(`"проект бюджета"`)},
+		{Name: "az lead phrase (rare)", Kind: "phrase", Query: q(`"` + leadAZ + `"`)},
+		{Name: "ru lead phrase (rare)", Kind: "phrase", Query: q(`"` + leadRU + `"`)},
+		{Name: "en boolean", Kind: "boolean", Query: q("budget AND (Caspian OR Karabakh) -tourism")},
+		{Name: "az OR", Kind: "boolean", Query: q("enerji OR nəqliyyat")},
+		{Name: "ru AND NOT", Kind: "boolean", Query: q("Баку AND NOT туризма")},
+		{Name: "3-language boolean", Kind: "boolean", Query: q("(Bakı OR Baku OR Баку) AND (büdcə OR budget OR бюджета)")},
+		{Name: "az term, lang filter", Kind: "filter", Query: store.Query{Text: "Bakı", Langs: []string{"az"}, Size: SearchSize}},
+		{Name: "en term, outlet filter", Kind: "filter", Query: store.Query{Text: "budget", Outlets: []string{"caliber"}, Size: SearchSize}},
+		{Name: "ru term, last 30 days", Kind: "filter", Query: store.Query{Text: "Карабаха", From: &month, To: &end, Size: SearchSize}},
+		{Name: "section+lang filter only", Kind: "filter", Query: store.Query{Sections: []string{section}, Langs: []string{"en"}, Size: SearchSize}},
+		{Name: "everything, newest", Kind: "newest", Query: store.Query{Sort: store.SortNewest, Size: SearchSize}},
+		{Name: "en term, newest", Kind: "newest", Query: store.Query{Text: "energy", Sort: store.SortNewest, Size: SearchSize}},
+		{Name: "ru term+lang, newest", Kind: "newest", Query: store.Query{Text: "Карабаха", Langs: []string{"ru"}, Sort: store.SortNewest, Size: SearchSize}},
+		{Name: "prefix", Kind: "prefix", Query: q("invest*")},
+		{Name: "title field", Kind: "field", Query: q("title:Azerbaijan")},
 	}
 	return mix
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func bareDates(field string, from, to time.Time) bq.Query {
-	q := bv.NewDateRangeInclusiveQuery(from, to, ptr(true), ptr(false))
-	q.SetField(field)
-	return q
 }
 
 // SearchConfig sizes the search benchmark.
@@ -287,7 +210,7 @@ func Search(ctx context.Context, cfg SearchConfig) (SearchResult, error) {
 			}
 			res.JSONBytes += int64(len(body))
 		}
-		return st.Put(ctx, b)
+		return st.Put(ctx, pointers(b))
 	})
 	res.LoadSeconds = time.Since(start).Seconds()
 	res.LoadPerSec = float64(cfg.Articles) / res.LoadSeconds
@@ -321,66 +244,20 @@ func Search(ctx context.Context, cfg SearchConfig) (SearchResult, error) {
 	// of each warms up and is not counted.
 	mix := QueryMix(sample)
 	res.Queries = len(mix)
-	stats := make([]QueryStat, len(mix))
-	storeQ := make([][]time.Duration, len(mix))
-	bareQ := make([][]time.Duration, len(mix))
-	var storeAll, bareAll []time.Duration
-	for round := 0; round <= cfg.Rounds; round++ {
-		st, err := sbleve.Open(dir, sbleve.Options{}, log)
-		if err != nil {
-			return res, err
-		}
-		for i, q := range mix {
-			t := time.Now()
-			r, err := st.Search(ctx, q.Query)
-			d := time.Since(t)
-			if err != nil {
-				st.Close()
-				return res, fmt.Errorf("query %q: %w", q.Name, err)
-			}
-			stats[i].Name, stats[i].Kind, stats[i].Total = q.Name, q.Kind, r.Total
-			if round > 0 {
-				storeAll = append(storeAll, d)
-				storeQ[i] = append(storeQ[i], d)
-			}
-		}
-		if err := st.Close(); err != nil {
-			return res, err
-		}
-		idx, err := bv.Open(path)
-		if err != nil {
-			return res, fmt.Errorf("open bare: %w", err)
-		}
-		for i, q := range mix {
-			req := q.Bare()
-			t := time.Now()
-			r, err := idx.SearchInContext(ctx, req)
-			d := time.Since(t)
-			if err != nil {
-				idx.Close()
-				return res, fmt.Errorf("bare query %q: %w", q.Name, err)
-			}
-			stats[i].BareTotal = r.Total
-			if round > 0 {
-				bareAll = append(bareAll, d)
-				bareQ[i] = append(bareQ[i], d)
-			}
-		}
-		if err := idx.Close(); err != nil {
-			return res, err
-		}
+	twin, err := NewTwin()
+	if err != nil {
+		return res, err
 	}
-	res.Store, res.Bare = Summarize(storeAll), Summarize(bareAll)
-	for i := range stats {
-		stats[i].MedianMs = Summarize(storeQ[i]).P50
-		stats[i].BareMedianMs = Summarize(bareQ[i]).P50
+	defer twin.Close()
+	qs := make([]StoreQuery, len(mix))
+	for i, q := range mix {
+		qs[i] = StoreQuery{Name: q.Name, Kind: q.Kind, Query: q.Query}
 	}
-	res.PerQuery = stats
-	for _, q := range stats {
-		if q.Total != int64(q.BareTotal) {
-			res.Mismatches = append(res.Mismatches, q.Name)
-		}
+	rr, err := runRounds(ctx, dir, twin, qs, cfg.Rounds, log)
+	if err != nil {
+		return res, err
 	}
+	res.Store, res.Bare, res.PerQuery, res.Mismatches = rr.store, rr.bare, rr.stats, rr.mismatches
 	res.PeakRSSKB = PeakRSSKB()
 	return res, nil
 }
@@ -433,8 +310,8 @@ func SearchFigures(r SearchResult) []Figure {
 	if r.Articles >= 1_000_000 && r.Articles%1_000_000 == 0 {
 		n = fmt.Sprintf("%dM articles", r.Articles/1_000_000)
 	}
-	peer := "bare Bleve, same index+intent"
-	note := fmt.Sprintf("%d synthetic az/ru/en articles (%.1f KB JSON each); %d queries x %d rounds = %d samples per side (terms, phrases, booleans, filters, newest, prefix), %d hits with highlights; peer: hand-written Bleve queries of the same intent and hit counts, no highlights",
+	peer := "bare Bleve, same index+query"
+	note := fmt.Sprintf("%d synthetic az/ru/en articles (%.1f KB JSON each); %d queries x %d rounds = %d samples per side (terms, phrases, booleans, filters, newest, prefix), %d hits with highlights; peer: bare Bleve running the Bleve request the store builds (same query, filters, sort, page, stored article loaded), without the store's page loading, decoding and highlights",
 		r.Articles, float64(r.JSONBytes)/float64(max(r.Articles, 1))/1000, r.Queries, r.Rounds, r.Store.Samples, SearchSize)
 	if len(r.Mismatches) > 0 {
 		note += fmt.Sprintf("; hit counts differ on %d queries: %s", len(r.Mismatches), strings.Join(r.Mismatches, ", "))

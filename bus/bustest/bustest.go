@@ -1,6 +1,7 @@
 // Package bustest has test helpers for code that uses package bus: an
-// embedded JetStream server on a random port with t.TempDir() storage, a
-// connection with the streams set up, a poller, and article fixtures.
+// embedded JetStream server with t.TempDir() storage (in-process only, or on
+// a random loopback port with a token), a connection with the streams set
+// up, a poller, and article fixtures.
 package bustest
 
 import (
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zaptest"
 
@@ -17,9 +19,19 @@ import (
 	"github.com/newswatch/newswatch/bus"
 )
 
-// RunBasicJetStreamServer starts an embedded server on a random loopback
-// port storing under a new t.TempDir(), and shuts it down when the test
-// ends.
+// Token is the token of the servers that TCPConfig configures.
+const Token = "bustest-token-0123456789"
+
+// TCPConfig configures an embedded server storing under dir that also
+// listens on a random loopback port, with Token as its token: for tests
+// whose clients must reconnect across a server restart.
+func TCPConfig(dir string) bus.EmbeddedConfig {
+	return bus.EmbeddedConfig{DataDir: dir, Port: -1, Token: Token}
+}
+
+// RunBasicJetStreamServer starts an in-process embedded server (no TCP
+// listener) storing under a new t.TempDir(), and shuts it down when the
+// test ends.
 func RunBasicJetStreamServer(t testing.TB) *bus.Embedded {
 	t.Helper()
 	return RunServerOnDir(t, t.TempDir())
@@ -45,13 +57,21 @@ func RunServer(t testing.TB, cfg bus.EmbeddedConfig) *bus.Embedded {
 	return e
 }
 
-// Connect connects to e over TCP, runs EnsureStreams, and closes the
-// connection when the test ends.
+// Connect connects to e, runs EnsureStreams, and closes the connection
+// when the test ends. It connects over TCP (with e's token) when e listens
+// on TCP, so that the connection survives a restart of the server on the
+// same port, and in-process otherwise.
 func Connect(t testing.TB, e *bus.Embedded) *bus.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := bus.Connect(ctx, e.ClientURL(), Logger(t))
+	var c *bus.Conn
+	var err error
+	if url := e.ClientURL(); url != "" {
+		c, err = bus.Connect(ctx, url, Logger(t), nats.Token(e.Token()))
+	} else {
+		c, err = e.Connect(ctx, Logger(t))
+	}
 	if err != nil {
 		t.Fatalf("connect: %v", err)
 	}

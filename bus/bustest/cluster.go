@@ -3,10 +3,11 @@ package bustest
 import (
 	"context"
 	"fmt"
-	"net"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/nats-io/nats.go"
 
 	"github.com/newswatch/newswatch/bus"
 )
@@ -19,13 +20,14 @@ type Cluster struct {
 }
 
 // RunCluster starts n embedded servers (n >= 3 for JetStream) on loopback
-// with random client ports, routed to each other, each storing under its
-// own t.TempDir(), and shuts them down when the test ends.
+// with random client ports and Token as their token, routed to each other,
+// each storing under its own t.TempDir(), and shuts them down when the test
+// ends.
 func RunCluster(t testing.TB, n int) *Cluster {
 	t.Helper()
 	ports := make([]int, n)
 	for i := range ports {
-		ports[i] = freePort(t)
+		ports[i] = FreePort(t)
 	}
 	routes := make([]string, n)
 	for i, p := range ports {
@@ -33,13 +35,11 @@ func RunCluster(t testing.TB, n int) *Cluster {
 	}
 	c := &Cluster{t: t}
 	for i := 0; i < n; i++ {
-		cfg := bus.EmbeddedConfig{
-			DataDir:     t.TempDir(),
-			ServerName:  fmt.Sprintf("n%d", i+1),
-			ClusterName: "newswatch-test",
-			ClusterPort: ports[i],
-			Routes:      routes,
-		}
+		cfg := TCPConfig(t.TempDir())
+		cfg.ServerName = fmt.Sprintf("n%d", i+1)
+		cfg.ClusterName = "newswatch-test"
+		cfg.ClusterPort = ports[i]
+		cfg.Routes = routes
 		c.configs = append(c.configs, cfg)
 		c.Servers = append(c.Servers, RunServer(t, cfg))
 	}
@@ -89,7 +89,7 @@ func ConnectCluster(t testing.TB, c *Cluster, cfg bus.StreamConfig) *bus.Conn {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := bus.Connect(ctx, c.URLs(), Logger(t))
+	conn, err := bus.Connect(ctx, c.URLs(), Logger(t), nats.Token(Token))
 	if err != nil {
 		t.Fatalf("connect cluster: %v", err)
 	}
@@ -100,14 +100,4 @@ func ConnectCluster(t testing.TB, c *Cluster, cfg bus.StreamConfig) *bus.Conn {
 		return conn.EnsureStreamsWith(sctx, cfg)
 	})
 	return conn
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
 }

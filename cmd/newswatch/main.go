@@ -1,7 +1,7 @@
 // Command newswatch is the one newswatch binary: the whole pipeline in one
 // process (run, demo), each part alone for scale-out (crawler, indexer, api),
-// and tools (extract, outlets check). `newswatch <command> --help` documents
-// each command's flags.
+// and tools (extract, outlets check, version). `newswatch <command> --help`
+// says what a command does and documents its flags.
 package main
 
 import (
@@ -28,10 +28,17 @@ func commands() map[string]command {
 		"run":     {"everything in one process: embedded NATS, crawlers, indexer, API", cmdRun},
 		"demo":    {"run against a built-in simulated outlet site on loopback (works offline)", cmdDemo},
 		"crawler": {"the crawlers alone, publishing to an external NATS", cmdCrawler},
+		"crawl":   {"backfill one outlet back to a date (resumable, with a progress bar)", cmdCrawl},
 		"indexer": {"the indexer alone, consuming from an external NATS", cmdIndexer},
 		"api":     {"the HTTP API alone, over an existing store", cmdAPI},
 		"extract": {"fetch (or read) one page and print the Article as JSON", cmdExtract},
 		"outlets": {"outlets check: validate the outlet config", cmdOutlets},
+		"dead":    {"dead list|replay: the articles the indexer gave up on", cmdDead},
+		"audit":   {"heal gaps between the crawl state and the search store", cmdAudit},
+		"export":  {"export every article a query matches (CSV, NDJSON, Parquet) with a manifest", cmdExport},
+		"keys":    {"keys create|list|revoke: the API's keys", cmdKeys},
+		"version": {"print the version of this binary", cmdVersion},
+		"watch":   {"watch create|list|delete|events: saved queries alerting on new articles, edits, outlets, gaps", cmdWatch},
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -25,7 +26,13 @@ import (
 
 func startSite(t *testing.T, n int) *simsite.Site {
 	t.Helper()
-	site, err := simsite.New(simsite.Config{Seed: 3, Articles: n})
+	return startSiteWith(t, simsite.Config{Seed: 3, Articles: n})
+}
+
+// startSiteWith starts a simulated site, closed when the test ends.
+func startSiteWith(t *testing.T, cfg simsite.Config) *simsite.Site {
+	t.Helper()
+	site, err := simsite.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,19 +109,115 @@ func TestExtractBadInput(t *testing.T) {
 	}
 }
 
+// Store flags that cannot work are one clear error, before anything starts.
+func TestStoreFlagErrors(t *testing.T) {
+	pw := filepath.Join(t.TempDir(), "empty")
+	if err := os.WriteFile(pw, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for name, args := range map[string][]string{
+		"elastic without --es": {"api", "--store", "elastic"},
+		"--es without elastic": {"api", "--es", "http://127.0.0.1:9200"},
+		"unknown store":        {"api", "--store", "solr"},
+		"bad es url":           {"api", "--store", "elastic", "--es", "127.0.0.1:9200"},
+		"empty password file":  {"api", "--store", "elastic", "--es", "http://127.0.0.1:9200", "--es-user", "u", "--es-password-file", pw},
+		"missing ca cert":      {"api", "--store", "elastic", "--es", "https://127.0.0.1:9200", "--es-ca-cert", "/nonexistent/ca.pem"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if code := realMain(args, &stdout, &stderr); code != 1 {
+			t.Errorf("%s: exit %d, want 1 (stderr %q)", name, code, stderr.String())
+		}
+		if msg := strings.TrimSpace(stderr.String()); msg == "" || strings.Contains(msg, "panic") {
+			t.Errorf("%s: stderr %q", name, msg)
+		}
+	}
+}
+
 func TestUnknownCommand(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	if code := realMain([]string{"frobnicate"}, &stdout, &stderr); code != 2 {
 		t.Errorf("exit %d, want 2", code)
 	}
-	for _, cmd := range []string{"run", "demo", "extract", "crawler", "indexer", "api"} {
-		stderr.Reset()
-		if code := realMain([]string{cmd, "--help"}, &stdout, &stderr); code != 0 {
-			t.Errorf("%s --help: exit %d", cmd, code)
+}
+
+// Every command's --help says what it does and lists its real flags only.
+func TestHelp(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		about     string   // a phrase of the description
+		flags     []string // flags it must list
+		notListed []string // flags it does not have
+	}{
+		{[]string{"run"}, "everything in one process", []string{"-config", "-data", "-listen", "-nats", "-nats-listen", "-nats-token-file", "-nats-nkey", "-store", "-es", "-es-api-key", "-es-user", "-es-password", "-es-password-file", "-es-ca-cert", "-es-insecure", "-nats-sync", "-nats-creds", "-nats-nkey-seed", "-nats-ca", "-nats-cert", "-nats-key", "-webhook-targets"}, []string{"-metrics-listen"}},
+		{[]string{"demo"}, "simulated outlets", []string{"-articles", "-seed", "-data", "-listen", "-nats-listen"}, []string{"-config"}},
+		{[]string{"crawler"}, "crawlers alone", []string{"-config", "-nats", "-nats-token-file", "-nats-creds", "-nats-nkey-seed", "-nats-ca", "-nats-cert", "-nats-key", "-metrics-listen"}, []string{"-data", "-listen", "-store", "-nats-listen", "-nats-sync", "-webhook-targets"}},
+		{[]string{"indexer"}, "indexer alone", []string{"-data", "-nats", "-nats-token-file", "-nats-creds", "-nats-ca", "-metrics-listen", "-webhook-targets"}, []string{"-config", "-listen", "-nats-listen", "-nats-sync"}},
+		{[]string{"api"}, "HTTP API alone", []string{"-data", "-listen", "-nats", "-open", "-keys", "-tz", "-webhook-targets"}, []string{"-config", "-crawl-interval", "-nats-listen"}},
+		{[]string{"extract"}, "prints its Article", []string{"-url", "-html", "-tz", "-config", "-allow-private"}, []string{"-data"}},
+		{[]string{"outlets", "check"}, "Validates an outlet config", []string{"-config"}, []string{"-data"}},
+		{[]string{"outlets"}, "Validates an outlet config", []string{"-config"}, nil},
+		{[]string{"version"}, "Prints the version", nil, []string{"-data"}},
+		{[]string{"export"}, "FILE.manifest.json", []string{"-query", "-format", "-out", "-api", "-key-file", "-outlet", "-lang", "-from", "-to", "-tz", "-quiet"}, []string{"-data"}},
+		{[]string{"keys", "create"}, "prints it once", []string{"-scope", "-name", "-rate", "-burst", "-data", "-keys"}, nil},
+		{[]string{"keys", "list"}, "Lists the API keys", []string{"-data", "-keys"}, []string{"-scope"}},
+		{[]string{"keys", "revoke"}, "Revokes the API key", []string{"-data", "-keys"}, []string{"-scope"}},
+		{[]string{"watch", "create"}, "Makes a watch", []string{"-query", "-outlet", "-lang", "-section", "-author", "-events", "-webhook", "-secret", "-gap-outlet", "-competitors", "-gap-minutes", "-api", "-key-file"}, []string{"-data"}},
+		{[]string{"watch", "list"}, "Lists the watches", []string{"-json", "-api", "-key-file"}, []string{"-query"}},
+		{[]string{"watch", "delete"}, "Deletes a watch", []string{"-api", "-key-file"}, []string{"-query"}},
+		{[]string{"watch", "events"}, "Follows a watch's events", []string{"-last-event-id", "-count", "-api", "-key-file"}, []string{"-query"}},
+	} {
+		var stdout, stderr bytes.Buffer
+		args := append(append([]string{}, tc.args...), "--help")
+		if code := realMain(args, &stdout, &stderr); code != 0 {
+			t.Errorf("%v: exit %d", args, code)
 		}
-		if !strings.Contains(stderr.String(), "-") {
-			t.Errorf("%s --help printed no flags", cmd)
+		help := stderr.String()
+		if !strings.HasPrefix(help, "usage: newswatch "+strings.Join(tc.args, " ")) && !(tc.args[0] == "outlets" && strings.HasPrefix(help, "usage: newswatch outlets check")) {
+			t.Errorf("%v: help does not start with a usage line:\n%s", args, help)
 		}
+		if !strings.Contains(help, tc.about) {
+			t.Errorf("%v: help does not say %q:\n%s", args, tc.about, help)
+		}
+		listed := map[string]bool{}
+		for _, line := range strings.Split(help, "\n") {
+			if f := strings.Fields(line); len(f) > 0 && strings.HasPrefix(line, "  -") {
+				listed[f[0]] = true
+			}
+		}
+		for _, f := range tc.flags {
+			if !listed[f] {
+				t.Errorf("%v: help does not list %s:\n%s", args, f, help)
+			}
+		}
+		for _, f := range tc.notListed {
+			if listed[f] {
+				t.Errorf("%v: help lists %s, which the command does not have", args, f)
+			}
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := realMain([]string{"help"}, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "version") {
+		t.Errorf("newswatch help: exit %d, lists no version command:\n%s", code, stdout.String())
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := realMain([]string{"version"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if out := stdout.String(); !strings.HasPrefix(out, "newswatch ") || !strings.Contains(out, runtime.Version()) {
+		t.Errorf("version printed %q", out)
+	}
+	if code := realMain([]string{"version", "extra"}, &stdout, &stderr); code != 2 {
+		t.Errorf("version with an argument: exit %d, want 2", code)
+	}
+	if testing.Short() {
+		return
+	}
+	code, out, _ := runBinary(t, "version") // built with -X main.version=v0.0.0-test
+	if code != 0 || !strings.HasPrefix(out, "newswatch v0.0.0-test (") {
+		t.Errorf("binary version: exit %d, %q", code, out)
 	}
 }
 
@@ -130,19 +233,17 @@ func freePort(t *testing.T) string {
 
 // TestDemoBinary runs the built binary as a user would: `newswatch demo
 // --articles 300` must make all 300 searchable within 60 seconds, serve
-// Cyrillic intact, and stop cleanly on SIGINT.
+// Cyrillic intact, listen on no port but the API's and the simulated
+// sites', and stop cleanly on SIGINT.
 func TestDemoBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "newswatch")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := binary(t)
 	addr := freePort(t)
 	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(bin, "demo", "--articles", "300", "--listen", addr, "--data", t.TempDir())
+	cmd := exec.Command(bin, "demo", "--articles", "300", "--listen", addr, "--data", t.TempDir(),
+		"--publish-every", "0", "--edit-every", "0", "--outage-every", "0")
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -181,6 +282,19 @@ func TestDemoBinary(t *testing.T) {
 	if !strings.Contains(stdout.String(), "http://"+addr) || !strings.Contains(stdout.String(), "simulated site") {
 		t.Errorf("demo did not print the API and site addresses:\n%s", stdout.String())
 	}
+	// The web page is where the demo says, in the binary.
+	if !strings.Contains(stdout.String(), "web page:       http://"+addr+"/") {
+		t.Errorf("demo did not print the web page's address:\n%s", stdout.String())
+	}
+	if resp, err := http.Get("http://" + addr + "/"); err != nil {
+		t.Error(err)
+	} else {
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "<title>newswatch</title>") {
+			t.Errorf("GET / on the demo: %d %.200s", resp.StatusCode, page)
+		}
+	}
 	res, err := get(url.Values{"q": {"Баку"}, "lang": {"ru"}, "size": {"3"}})
 	if err != nil {
 		t.Fatal(err)
@@ -191,6 +305,9 @@ func TestDemoBinary(t *testing.T) {
 	if h := res.Hits[0].Article; !strings.Contains(h.Body+h.Title, "Баку") || h.Language != "ru" {
 		t.Errorf("hit lacks correct Cyrillic: %q / %q", h.Title, h.Language)
 	}
+	// What `ss -ltn` shows for the demo: the API and the simulated sites,
+	// no NATS port.
+	checkDemoListeners(t, cmd.Process.Pid, addr, stdout.String())
 	cmd.Process.Signal(syscall.SIGINT)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
@@ -216,7 +333,7 @@ func tail(s string) string {
 
 func TestOutletsCheck(t *testing.T) {
 	var stdout, stderr bytes.Buffer
-	if code := realMain([]string{"outlets", "check", "--config", "../../deploy/outlets.yaml"}, &stdout, &stderr); code != 0 {
+	if code := realMain([]string{"outlets", "check", "--config", "../../crawler/catalog/outlets.yaml"}, &stdout, &stderr); code != 0 {
 		t.Fatalf("shipped config: exit %d: %s %s", code, stdout.String(), stderr.String())
 	}
 	bad := filepath.Join(t.TempDir(), "bad.yaml")

@@ -11,15 +11,18 @@ import (
 )
 
 func cmdOutlets(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("outlets check", "[flags]",
+		"Validates an outlet config file: every problem is printed as file:line:column: message.\n"+
+			"Exit status 1 if there is any. It checks the syntax and values, not the outlets' reachability.")
+	config := fs.String("config", "outlets.yaml", "outlet config file (YAML)")
 	if len(args) == 0 || args[0] != "check" {
-		fmt.Fprintln(stderr, "usage: newswatch outlets check [--config FILE]")
-		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help") {
+		fs.SetOutput(stderr)
+		fs.Usage()
+		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			return flag.ErrHelp
 		}
 		return errUsage
 	}
-	fs := flag.NewFlagSet("outlets check", flag.ContinueOnError)
-	config := fs.String("config", "outlets.yaml", "outlet config file (YAML)")
 	if err := parseFlags(fs, args[1:], stderr); err != nil {
 		return err
 	}

@@ -194,6 +194,9 @@ func isBoiler(n *html.Node, total int) bool {
 				return textLen(n)*3 < total
 			}
 		case "class", "id":
+			if a.Key == "id" && isHeading(n) {
+				continue // an anchor for a table of contents ("nav_nur_die_folie")
+			}
 			if attrs == "" {
 				attrs = a.Val
 			} else {
@@ -215,6 +218,15 @@ func isBoiler(n *html.Node, total int) bool {
 		return false
 	}
 	return textLen(n)*3 < total
+}
+
+// isHeading reports an h1-h6 element.
+func isHeading(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		return true
+	}
+	return false
 }
 
 // paraLen counts the letters inside <p> elements under n.
@@ -296,12 +308,16 @@ func textLen(n *html.Node) int {
 // credits, "Ссылка скопирована", share-button rows (en, ru, az, tr and a
 // few other languages).
 var junkStart = regexp.MustCompile(`(?i)^(` +
-	`(related( stories| articles| news| content| coverage| links)?|read more|read also|also read|read next|see also|more|more stories|more news|more (in|from|on) [^.!?]{1,40}|tags?|теги|etiketlər|etiketler|photos?|gallery|recommended|you may also like|you might also like|more on this( story)?|most read|trending( now)?|don'?t miss|leggi anche|lees ook|lesen sie auch|читайте также|читайте еще|по теме|смотрите также|oxşar xəbərlər|digər xəbərlər|həmçinin oxuyun|ilgili haberler|bunlar da ilginizi çekebilir)\s*(:.{0,200}|\.{3}|…)?` +
+	`(related( stories| articles| news| content| coverage| links)?|read more|read also|also read|read next|see also|more|more stories|more news|more (in|from|on) [^.!?]{1,40}|tags?|теги|etiketlər|etiketler|photos?|gallery|recommended|you may also like|you might also like|more on this( story)?|most read|trending( now)?|don'?t miss|leggi anche|lees ook|lees meer|lesen sie auch( die folgenden beiträge)?|mehr zum thema|das könnte sie auch interessieren|auch interessant|weitere (informationen|infos|artikel|beiträge|nachrichten)|zusatzinformationen|kontakt|lea( también| más| además)?|lee también|(también )?(te|le) puede interesar|mira|puedes ver|ver también|leia (também|mais)|veja também|(à )?lire aussi|voir aussi|à voir aussi|czytaj (też|także|również|więcej)|zobacz (też|także|również)|читайте также|читайте еще|по теме|смотрите также|oxşar xəbərlər|digər xəbərlər|həmçinin oxuyun|ilgili haberler|bunlar da ilginizi çekebilir)\s*(:.{0,200}|\.{3}|…)?` +
 	`|(views?|baxış|baxılıb|baxış sayı|просмотр(ов|ы)?|görüntülenme|okunma)\s*:?\s*[\d\s.,]+` +
 	`|[\d\s.,]+\s*(views?|baxış|просмотр(ов|а)?)` +
 	`|(©|\(c\)|copyright).{0,160}` +
 	`|(additional )?(reporting|writing|editing|compiled|produced) by .{0,200}` +
-	`|(continue reading( below)?|advertisement|reklam|реклама|story continues below|article continues below)` +
+	`|(continue reading( below)?|advertisement|advert|anzeige|werbung|publicidad|publicité|reklama|reklam|реклама|story continues below|article continues below)` +
+	`|((image|photo|picture|bild|foto|zdjęcie|фото) )?\d{1,3} (of|von|de|sur|z|из|/) \d{1,3}` + // gallery counters
+	`|(` + uiLabels + `)(\s*[|/·•,]?\s*(` + uiLabels + `))*` + // a button or a row of them
+	`|(anzeige|advertisement|werbung|sponsored|publicidad|publicité|reklama)\s*[-–:|]\s*.{0,200}` + // an ad's label before its text
+	`|[\pL]{2,5}(/[\pL]{2,6}){1,3}` + // agency initials credit: "aja/PAP", "mpi/dpa"
 	`|(join (us|our)|get access to|start your day with|listen to .{0,60} live)\b.{0,200}` +
 	`|(link copied|ссылка скопирована|ссылка скопирована в буфер обмена|link kopyalandı|keçid kopyalandı|linki kopyala)\.?!?` +
 	`|(share|tweet|email|print|facebook|twitter|whatsapp|telegram|vk|ok|linkedin|pinterest|reddit|copy link|поделиться|paylaş)(\s*:)?(\s*[|/·•,]?\s*(share|tweet|email|print|facebook|twitter|x|whatsapp|telegram|vk|ok|linkedin|pinterest|reddit|copy link|поделиться|paylaş|вконтакте|одноклассники))*:?` +
@@ -312,15 +328,27 @@ var junkStart = regexp.MustCompile(`(?i)^(` +
 // notices, contribution credits and photo credits. It is only tried on
 // lines holding one of junkHints.
 var junkInside = regexp.MustCompile(`(?i)^(` +
-	`(.{0,120}[^\pL\pN])?(follow (us|him|her|them|me)\b|follow @\w+|follow .{1,40} on (twitter|facebook|instagram)|sign up (for|to) (our|the|free)|subscribe (to our|now|today|here)|subscribe to the .{0,30}(newsletter|channel|podcast)|our newsletters?|click here|get the .{0,30}app\b|download (the|our) .{0,20}app\b|like this story|share (it|this (story|article))|all rights reserved|this (web)?site uses cookies|we use cookies|accept cookies|cookie policy|подписывайтесь|подпишитесь на|все права защищены|при цитировании|bütün hüquqlar qorunur|abunə olun|tüm hakları saklıdır).{0,160}` +
+	`(.{0,120}[^\pL\pN])?(follow (us|him|her|them|me)\b|follow @\w+|follow .{1,40} on (twitter|facebook|instagram)|sign up (for|to) (our|the|free)|subscribe (to our|now|today|here)|subscribe to the .{0,30}(newsletter|channel|podcast)|our newsletters?|click here|get the .{0,30}apps?\b|download (the|our) .{0,30}apps?\b|like this story|share (it|this (story|article))|all rights reserved|this (web)?site uses cookies|we use cookies|accept cookies|cookie policy|подписывайтесь|подпишитесь на|все права защищены|при цитировании|bütün hüquqlar qorunur|abunə olun|tüm hakları saklıdır).{0,160}` +
 	`|.{0,200}\b(contributed (to )?this report|contributed reporting)\.?` +
+	`|.{0,200}\b(copyrighted property|written permission (must|is required)|(we|this (post|article|page)) (use|uses|contains?) .{0,30}affiliate[- ]links?|(es handelt sich um|sind) affiliate[- ]links?|product advertising api|we may earn a (small )?commission)\b.{0,200}` +
+	`|.{0,60}\b(únete|join|tenemos|we have|our|unser(em)?|nuestro|notre|наш)\b.{0,40}\b(canal|channel|kanal|канал)\b.{0,20}\b(telegram|whatsapp)\b.{0,160}` + // a channel invite
+	`|(you must be logged in|you need to log in|sie müssen (sich )?(einloggen|anmelden|angemeldet sein)|debes iniciar sesión|vous devez être connecté)\b.{0,160}` +
+	`|.{0,80}\b(wurde erfolgreich (zum warenkorb )?hinzugefügt|added to (your )?(cart|basket|bag)|ajouté au panier|añadido al carrito)\b.{0,80}` +
+	`|.{0,120}(pdf|docx?|xlsx?|pptx?|zip)\s*[|(,]\s*\d+([.,]\d+)?\s*(kb|mb|kib|mib)\b.{0,80}` + // a file download link
 	`|.{0,120}\b(in(to)? your inbox|our newsletters?|subscribe to .{1,30} newsletters?)\b.{0,120}` +
-	`|.{0,200}(\(((ap|afp|reuters) )?(photo|image|picture|video)?\s*(credit|source|courtesy)?\s*:?[^()]{0,80}/[^()]{0,80}\)|\((photo|image|picture)? ?credit:?[^()]{0,80}\)|(^|[^\pL])(photo|photograph|image|picture|фото|foto|şəkil)\s*:\s*[^.]{0,60})` +
+	`|.{0,200}(\(((ap|afp|reuters) )?(photo|image|picture|video)?\s*(credit|source|courtesy)?\s*:?[^()]{0,80}/[^()]{0,80}\)|\((photo|image|picture)? ?credit:?[^()]{0,80}\)|(^|[^\pL])(photos?|photographs?|images?|pictures?|bild(er|nachweis)?|fotos?|crédits? photos?|фото|şəkil)\s*:\s*[^.\s][^.]{0,59})` +
 	`)$`)
 
 var junkHints = []string{"follow", "sign up", "subscribe", "newsletter", "click here", "app", "like this story",
 	"share", "rights reserved", "cookie", "подписыв", "подпиш", "права защищены", "цитировании", "hüquqlar",
-	"abunə", "hakları", "contributed", "inbox", "(", "photo", "image", "picture", "фото", "foto", "şəkil"}
+	"abunə", "hakları", "contributed", "inbox", "(", "photo", "image", "picture", "фото", "foto", "şəkil", "bild",
+	"permission", "copyrighted", "affiliate", "advertising api", "commission", "telegram", "whatsapp",
+	"logged in", "log in", "einloggen", "anmelden", "angemeldet", "iniciar sesión", "connecté", "hinzugefügt",
+	"cart", "basket", "bag", "panier", "carrito", " kb", " mb", "kib", "mib"}
+
+// uiLabels are the texts of buttons and controls (print, close, show
+// picture, save to Pinterest) that end up as text lines.
+const uiLabels = `print|drucken|rezept drucken|imprimir|imprimer|drukuj|kommentieren|bild anzeigen|bild schließen|bild vergrößern|bei pinterest speichern|merken|caption|close|schließen|cerrar|fermer|zamknij|this slideshow requires javascript\.?`
 
 // isJunkLine reports a short line that is never article text.
 func isJunkLine(s string) bool {

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"strings"
 	"testing"
 	"time"
 )
@@ -20,6 +21,19 @@ func TestFilterParas(t *testing.T) {
 		"Listen: http://po.st/TP_615", "Tags: metro, Bakı, nəqliyyat", "[button link=x] Send us YOUR review[/button]",
 		"05/10/2018 - Publicado por: Clarissa Borba - Categoria: Saúde",
 		"Фото: пресс-служба МЧС", "Президент на встрече с делегацией. Фото: АЗЕРТАДЖ",
+		// other languages' related links, labels, credits, gallery and UI text
+		"Lea más: Juan Carlos Ortega propone legalizar la marihuana", "PUEDES VER: ¿Qué es la Sunedu?",
+		"También te puede interesar", "Czytaj też", "Lesen Sie auch die folgenden Beiträge:", "Weitere Informationen:",
+		"À lire aussi : la réforme des retraites", "Crédits photos : Bestimage", "Bild: dpa", "aja/PAP",
+		"Image 3 of 5", "1 of 6", "Rezept drucken", "Anzeige", "Caption", "This slideshow requires JavaScript.",
+		// rights and affiliate notices, invites, shop and comment-form messages, file links, button rows
+		"© 2022, Example News. This article is the copyrighted property of Example News. Written permission must be obtained before reprint in online or print media.",
+		"Letzte Aktualisierung am 2.02.2022 / Bei den Verlinkungen handelt es sich um Affiliate Links / Bilder von der Amazon Product Advertising API",
+		"¿Ya sabías que en Guatemala.com tenemos canal de Telegram? Únete desde tu celular en este enlace de invitación.",
+		"For the latest stories and breaking news updates download the Nationnews apps for iOS and Android.",
+		"Sie müssen sich einloggen, um sich an einer Diskussion beteiligen zu können.", "Der Artikel wurde erfolgreich hinzugefügt.",
+		"Informationsschreiben vom 14. Oktober 2021PDF | 38 KB | Datei ist nicht barrierefrei",
+		"Bild anzeigen\nBild schließen", "Rezept drucken Bei Pinterest speichern", "ANZEIGE - Heute mal ausgehen? Wie wäre es mit:",
 	}
 	keep := []string{
 		"More than 200 people were evacuated from the coastal villages on Tuesday.",
@@ -31,6 +45,13 @@ func TestFilterParas(t *testing.T) {
 		"Просмотр фильма назначен на 21 февраля.",
 		"— Dianna E. Anderson (@diannaeanderson) November 18, 2019",
 		"Bakı metropoliteninin Bənövşəyi xəttində yeni stansiya istifadəyə verilib.",
+		"Mira la diferencia entre los dos informes del banco central.", "See more photos:",
+		"Kontakt zur Familie hatte er seit Jahren nicht mehr.", "Weitere Informationen gibt es am Montag, sagte der Sprecher.",
+		"3 of 5 respondents said they would vote again.",
+		"They entered the building without permission, police said on Monday.",
+		"He posted the video on his channel on Telegram, where it was viewed 10,000 times.",
+		"The site earns most of its money through affiliate links, the report found.",
+		"The council gave written permission for the march last week.",
 	}
 	var ps []para
 	for _, s := range append(append([]string{}, drop...), keep...) {
@@ -81,5 +102,30 @@ func TestFilterParasLinksAndTitle(t *testing.T) {
 	got := filterParas(ps, pageFacts{Title: "Headline of the story", Tags: []string{"calendario stock car 2018", "stock car brasil", "stock car cascavel"}})
 	if len(got) != 1 || got[0].Text != ps[1].Text {
 		t.Errorf("got %+v, want only the running-text paragraph", got)
+	}
+}
+
+// preClean removes furniture by class and id words, but the id of a
+// heading is a table-of-contents anchor made of its text.
+func TestPreCleanNames(t *testing.T) {
+	doc, err := parseHTML([]byte(`<html><body><article>
+<p>Running text of the story, long enough to be the bulk of the page, goes on and on here.</p>
+<h3 class="subheading" id="nav_nur_die_folie__1">Nur die Folie bleibt zurück</h3>
+<p>More running text of the story that follows the subheading and keeps going for a while.</p>
+<div class="share-bar">Share on Facebook</div><nav id="nav_main">Home News</nav>
+<h3 class="related-title">Related</h3>
+</article></body></html>`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	preClean(doc)
+	text := strings.Join(blockText(doc), "|")
+	if !strings.Contains(text, "Nur die Folie bleibt zurück") {
+		t.Errorf("heading with a nav_ anchor id removed: %q", text)
+	}
+	for _, gone := range []string{"Share on Facebook", "Home News", "Related"} {
+		if strings.Contains(text, gone) {
+			t.Errorf("%q kept: %q", gone, text)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package extract
 
 import (
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -12,7 +13,7 @@ import (
 
 // runTrafilatura runs go-trafilatura (no fallback, no date search: we do
 // both ourselves) and returns its paragraphs. It does not modify doc.
-func runTrafilatura(doc *html.Node, pageURL *url.URL) []string {
+func runTrafilatura(doc *html.Node, pageURL *url.URL) []para {
 	opts := trafilatura.Options{
 		OriginalURL:     pageURL,
 		ExcludeComments: true,
@@ -22,7 +23,7 @@ func runTrafilatura(doc *html.Node, pageURL *url.URL) []string {
 	if err != nil || res.ContentNode == nil {
 		return nil
 	}
-	return blockText(res.ContentNode)
+	return blocks(res.ContentNode)
 }
 
 // runReadability runs readeck go-readability, which modifies doc (its own
@@ -46,7 +47,7 @@ type contentJob struct {
 }
 
 type trafResult struct {
-	paras []string
+	paras []para
 	toks  [][]string // CJK-joined tokens of paras
 }
 
@@ -82,6 +83,9 @@ func startContent(doc *html.Node, pageURL *url.URL) *contentJob {
 			}
 			out.paras = runTrafilatura(work, pageURL)
 			out.toks = paraTokens(out.paras)
+			for i := range out.paras {
+				out.paras[i].checkText()
+			}
 		}()
 	}
 	rwork, _ := cleanCopy(doc, total, false)
@@ -99,10 +103,10 @@ func startContent(doc *html.Node, pageURL *url.URL) *contentJob {
 }
 
 // paraTokens returns the CJK-joined tokens of each paragraph.
-func paraTokens(ps []string) [][]string {
+func paraTokens(ps []para) [][]string {
 	toks := make([][]string, len(ps))
 	for i, p := range ps {
-		toks[i] = tokens(joinCJK(p))
+		toks[i] = tokens(joinCJK(p.Text))
 	}
 	return toks
 }
@@ -208,32 +212,27 @@ func (s shingleSet) coverage(t []string) float64 {
 // trafilatura has it too, or when it is long running text, except for a run
 // of such unconfirmed paragraphs after the last confirmed one (teasers and
 // bios below the story, when it is short next to the confirmed text).
-// Paragraphs only trafilatura has are not added: on the benchmark they are
-// mostly furniture that readability rightly left out.
-func combine(traf []string, read []para) []para {
-	rtoks := make([][]string, len(read))
-	for i, p := range read {
-		rtoks[i] = tokens(joinCJK(p.Text))
-	}
-	return combineTok(traf, paraTokens(traf), read, rtoks)
+// Paragraphs only trafilatura has are mostly furniture that readability
+// rightly left out; they are added only as a lead before the first agreed
+// paragraph (see leads) and in holes of the story (see fillHoles). When the
+// two hardly agree at all, they found different parts of the page, and the
+// one with more running text is taken whole.
+func combine(traf []para, read []para) []para {
+	return combineTok(traf, paraTokens(traf), read, paraTokens(read))
 }
 
 // combineTok is combine with the CJK-joined tokens of each paragraph of
 // traf (ktoks) and read (rtoks) given.
-func combineTok(traf []string, ktoks [][]string, read []para, rtoks [][]string) []para {
+func combineTok(traf []para, ktoks [][]string, read []para, rtoks [][]string) []para {
 	if len(read) == 0 {
-		out := make([]para, len(traf))
-		for i, t := range traf {
-			out[i] = para{Text: t, Chars: letters(t)}
-		}
-		return out
+		return traf
 	}
 	if len(traf) == 0 {
 		return read
 	}
 	tletters := 0
 	for _, p := range traf {
-		tletters += letters(p)
+		tletters += p.Chars
 	}
 	ts := newShingleSet(ktoks)
 	var all strings.Builder
@@ -263,6 +262,25 @@ func combineTok(traf []string, ktoks [][]string, read []para, rtoks [][]string) 
 			lastConfirmed = i
 		}
 	}
+	agreed := 0
+	for i, p := range read {
+		if confirmed[i] {
+			agreed += p.Chars
+		}
+	}
+	// Two extractors that hardly agree found different parts of the page:
+	// the one with more running text has the story, the other a list, a
+	// teaser block or a sidebar.
+	rletters := 0
+	for _, p := range read {
+		rletters += p.Chars
+	}
+	if rp, tp := proseLetters(read), proseLetters(traf); agreed*5 < min(rletters, tletters) {
+		if tp > rp {
+			return traf
+		}
+		return read
+	}
 	if tletters >= 1000 && lastConfirmed >= 0 {
 		before, after := 0, 0
 		for i, p := range read {
@@ -282,9 +300,15 @@ func combineTok(traf []string, ktoks [][]string, read []para, rtoks [][]string) 
 			}
 		}
 	}
+	keepInside(read, rtoks, confirmed, keep)
+	leadAt, lead, ltoks := leads(traf, ktoks, rtoks, keep)
 	var out []para
 	var otoks [][]string
 	for i, p := range read {
+		if i == leadAt {
+			out = append(out, lead...)
+			otoks = append(otoks, ltoks...)
+		}
 		if keep[i] {
 			out = append(out, p)
 			otoks = append(otoks, rtoks[i])
@@ -293,19 +317,93 @@ func combineTok(traf []string, ktoks [][]string, read []para, rtoks [][]string) 
 	return fillHoles(out, otoks, traf, ktoks)
 }
 
-// fillHoles inserts trafilatura paragraphs that the kept text lacks when
-// they sit between two trafilatura paragraphs found in consecutive kept
-// paragraphs: a hole in the middle of the story (readability sometimes drops
-// a short paragraph holding a link), not furniture at its edges.
-// otoks and ktoks are the CJK-joined tokens of out and traf.
-func fillHoles(out []para, otoks [][]string, traf []string, ktoks [][]string) []para {
-	if len(out) < 2 {
-		return out
+// keepInside keeps the short paragraphs readability has between two
+// paragraphs both extractors agree on: list items, subheadings, short
+// paragraphs of the story that trafilatura left out, unless they are junk
+// lines or mostly links.
+func keepInside(read []para, rtoks [][]string, confirmed, keep []bool) {
+	first, last := -1, -1
+	for i, t := range rtoks {
+		if confirmed[i] && len(t) >= anchorTokens {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
 	}
-	// owner maps each shingle of the kept text to the first kept paragraph
-	// holding it.
+	for i := first + 1; i < last; i++ {
+		p := read[i]
+		if !keep[i] && !p.junk && p.linkDensity() < 0.5 && (p.words >= 3 || headingBlocks[p.Block]) {
+			keep[i] = true
+		}
+	}
+}
+
+// headingBlocks are subheadings inside a text.
+var headingBlocks = map[string]bool{"h2": true, "h3": true, "h4": true, "h5": true, "h6": true}
+
+// anchorTokens is the fewest tokens of an agreed paragraph that marks the
+// story's extent: shorter ones (a section name, a byline) also occur
+// around it.
+const anchorTokens = 5
+
+// proseLetters counts the letters of the paragraphs that read as running
+// text: ten words or more, mostly outside links, lines of six words or more
+// on average (not a list of names or figures set with line breaks).
+func proseLetters(ps []para) int {
+	n := 0
+	for _, p := range ps {
+		if p.junk || p.words < 10 || p.linkDensity() >= 0.5 || p.words < 6*(strings.Count(p.Text, "\n")+1) {
+			continue
+		}
+		n += p.Chars
+	}
+	return n
+}
+
+// maxLeads is how many paragraphs a lead may have.
+const maxLeads = 2
+
+// leads finds the paragraphs trafilatura has right before the first
+// paragraph both extractors agree on and readability lacks: a standfirst or
+// teaser that the page sets apart from the body (readability scores it
+// outside the article container). Going back from the agreed paragraph,
+// each must read like text (at least leadWords words, not a junk line); the
+// first one that does not (a caption, a dateline, a kicker, the headline)
+// ends the lead. leads returns the read index to insert them before (-1 for
+// none), the paragraphs in page order and their tokens.
+func leads(traf []para, ktoks [][]string, rtoks [][]string, keep []bool) (at int, lead []para, ltoks [][]string) {
+	owner := shingleOwners(rtoks, keep)
+	where := holders(owner, ktoks)
+	first := slices.IndexFunc(where, func(i int) bool { return i >= 0 })
+	if first <= 0 {
+		return -1, nil, nil
+	}
+	for k := first - 1; k >= 0 && len(lead) < maxLeads; k-- {
+		p := traf[k]
+		if !p.checked {
+			p.checkText()
+		}
+		if !leadBlocks[p.Block] || p.junk || p.words < leadWords || ownedShare(owner, ktoks[k]) > 0.2 {
+			break
+		}
+		lead = append(lead, p)
+		ltoks = append(ltoks, ktoks[k])
+	}
+	slices.Reverse(lead)
+	slices.Reverse(ltoks)
+	return where[first], lead, ltoks
+}
+
+// shingleOwners maps each shingle of the paragraphs whose tokens are toks
+// (those with use[i] set, or all when use is nil) to the first paragraph
+// holding it.
+func shingleOwners(toks [][]string, use []bool) map[uint64]int {
 	owner := map[uint64]int{}
-	for i, t := range otoks {
+	for i, t := range toks {
+		if use != nil && !use[i] {
+			continue
+		}
 		for j := 0; j+shingleN <= len(t); j++ {
 			k := shingleKey(t[j : j+shingleN])
 			if _, ok := owner[k]; !ok {
@@ -313,10 +411,31 @@ func fillHoles(out []para, otoks [][]string, traf []string, ktoks [][]string) []
 			}
 		}
 	}
-	// where[k] is the kept paragraph holding trafilatura paragraph k, or -1.
-	where := make([]int, len(ktoks))
+	return owner
+}
+
+// ownedShare is the share of the shingles of t that owner holds.
+func ownedShare(owner map[uint64]int, t []string) float64 {
+	n := len(t) - shingleN + 1
+	if n < 1 {
+		return 0
+	}
+	hit := 0
+	for j := 0; j < n; j++ {
+		if _, ok := owner[shingleKey(t[j:j+shingleN])]; ok {
+			hit++
+		}
+	}
+	return float64(hit) / float64(n)
+}
+
+// holders returns, for each paragraph whose tokens are toks, the paragraph
+// of owner that holds at least four fifths of its shingles, or -1 (also
+// for paragraphs shorter than a shingle).
+func holders(owner map[uint64]int, toks [][]string) []int {
+	where := make([]int, len(toks))
 	votes := map[int]int{}
-	for k, t := range ktoks {
+	for k, t := range toks {
 		where[k] = -1
 		n := len(t) - shingleN + 1
 		if n < 1 {
@@ -336,7 +455,32 @@ func fillHoles(out []para, otoks [][]string, traf []string, ktoks [][]string) []
 			where[k] = best
 		}
 	}
-	insert := map[int][]para{} // after kept paragraph i
+	return where
+}
+
+// leadBlocks are the elements a lead paragraph comes in: running text, not
+// a heading (the headline, a subtitle), a list item or a table cell.
+var leadBlocks = map[string]bool{"p": true, "div": true, "blockquote": true, "section": true, "article": true}
+
+// leadWords is the fewest words a lead paragraph has: fewer is a kicker,
+// a headline or a byline.
+const leadWords = 10
+
+// fillHoles inserts trafilatura paragraphs that the kept text lacks when
+// they sit between two trafilatura paragraphs found in nearby kept
+// paragraphs (at most maxHoleGap apart, in order): a hole in the middle of
+// the story (readability sometimes drops a short paragraph holding a link,
+// or a list under a subheading it kept), not furniture at its edges. A run
+// of up to four is inserted before the kept paragraph that closes it,
+// without paragraphs whose text the kept ones already hold (split
+// differently). otoks and ktoks are the CJK-joined tokens of out and traf.
+func fillHoles(out []para, otoks [][]string, traf []para, ktoks [][]string) []para {
+	if len(out) < 2 {
+		return out
+	}
+	owner := shingleOwners(otoks, nil)
+	where := holders(owner, ktoks)
+	insert := map[int][]para{} // before kept paragraph i
 	for k := 1; k < len(ktoks)-1; k++ {
 		if where[k] >= 0 || where[k-1] < 0 {
 			continue
@@ -346,13 +490,16 @@ func fillHoles(out []para, otoks [][]string, traf []string, ktoks [][]string) []
 		for e < len(ktoks) && where[e] < 0 {
 			e++
 		}
-		if e == len(ktoks) || where[e] != where[k-1]+1 || e-k > 2 {
+		// The kept paragraphs between the two found ones (readability's
+		// own: a subheading, a list) may be a few.
+		if e == len(ktoks) || where[e] <= where[k-1] || where[e]-where[k-1] > maxHoleGap || e-k > 4 {
 			k = e
 			continue
 		}
 		for x := k; x < e; x++ {
-			if len(ktoks[x]) >= 8 {
-				insert[where[k-1]] = append(insert[where[k-1]], para{Text: traf[x], Chars: letters(traf[x])})
+			// (not text the kept paragraphs hold, split differently)
+			if len(ktoks[x]) >= 8 && ownedShare(owner, ktoks[x]) < 0.5 {
+				insert[where[e]] = append(insert[where[e]], traf[x])
 			}
 		}
 		k = e
@@ -362,11 +509,15 @@ func fillHoles(out []para, otoks [][]string, traf []string, ktoks [][]string) []
 	}
 	res := make([]para, 0, len(out)+len(insert))
 	for i, p := range out {
-		res = append(res, p)
 		res = append(res, insert[i]...)
+		res = append(res, p)
 	}
 	return res
 }
+
+// maxHoleGap is how far apart (in kept paragraphs) the two found
+// trafilatura paragraphs around a hole may be.
+const maxHoleGap = 4
 
 // shareHosts are link targets that share the page rather than cite anything.
 var shareHosts = []string{

@@ -53,11 +53,29 @@ import (
 
 // Sentinel errors.
 var (
-	// ErrNotArticle is returned when a page has no article content to extract.
+	// ErrNotArticle is returned when a page has no article content to
+	// extract. When the page is HTML, the error is a *NotArticleError
+	// holding what was found on it anyway.
 	ErrNotArticle = errors.New("page is not an article")
 	// ErrBadOverride is returned for an override selector that does not parse.
 	ErrBadOverride = errors.New("bad override selector")
 )
+
+// NotArticleError is the error, matching ErrNotArticle, of an HTML page in
+// which no article text was found (an empty shell filled in by scripts, a
+// block or error page, a bare list of links). Partial is what the page has
+// anyway: title, lead, dates, authors, image, canonical URL and ID, with an
+// empty body. It is finalized but is not an article: the crawler does not
+// publish it; `newswatch extract` shows it with a warning.
+type NotArticleError struct {
+	Reason  string
+	Partial *article.Article
+}
+
+func (e *NotArticleError) Error() string { return ErrNotArticle.Error() + ": " + e.Reason }
+
+// Unwrap makes errors.Is(err, ErrNotArticle) hold.
+func (e *NotArticleError) Unwrap() error { return ErrNotArticle }
 
 // Overrides are per-outlet CSS selectors for pages where the generic path
 // fails. Empty fields leave the generic path in charge. Remove selectors are
@@ -146,14 +164,16 @@ func NewWithConfig(cfg Config) (*Extractor, error) {
 }
 
 // Extract returns the Article of a page, finalized (ID, canonical URL,
-// content hash set), or an error wrapping ErrNotArticle.
+// content hash set), or an error wrapping ErrNotArticle: a
+// *NotArticleError with what was found when the page is HTML without
+// article text.
 func (e *Extractor) Extract(ctx context.Context, in Input) (*article.Article, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	pageURL, err := url.Parse(in.URL)
-	if err != nil || pageURL.Host == "" {
-		return nil, fmt.Errorf("page url %q: not absolute", in.URL)
+	if err != nil || pageURL.Host == "" || (pageURL.Scheme != "http" && pageURL.Scheme != "https") {
+		return nil, fmt.Errorf("page url %q: not an absolute http(s) URL", in.URL)
 	}
 	if err := in.Overrides.Validate(); err != nil {
 		return nil, err
@@ -249,9 +269,6 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*article.Article, er
 		paras = preferArticleBody(paras, m.ArticleBody, facts)
 	}
 	a.Body = strings.Join(paras, "\n\n")
-	if a.Body == "" {
-		return nil, ErrNotArticle
-	}
 	a.Links = outboundLinks(links, pageURL, e.cfg.MaxLinks)
 
 	hint := lang.NormalizeHint(m.Lang)
@@ -262,6 +279,9 @@ func (e *Extractor) Extract(ctx context.Context, in Input) (*article.Article, er
 	}
 	if err := a.Finalize(); err != nil {
 		return nil, err
+	}
+	if a.Body == "" {
+		return nil, &NotArticleError{Reason: "no article text found", Partial: a}
 	}
 	return a, nil
 }

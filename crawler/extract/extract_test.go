@@ -92,12 +92,42 @@ func TestWindows1251Page(t *testing.T) {
 }
 
 func TestNotArticle(t *testing.T) {
-	_, err := New().Extract(context.Background(), Input{URL: "https://example.com/", Body: []byte("<html><body><nav><a href=/>Home</a></nav></body></html>"), Outlet: "x"})
-	if !errors.Is(err, ErrNotArticle) {
-		t.Fatalf("err = %v, want ErrNotArticle", err)
+	a, err := New().Extract(context.Background(), Input{URL: "https://example.com/", Body: []byte("<html><body><nav><a href=/>Home</a></nav></body></html>"), Outlet: "x"})
+	if !errors.Is(err, ErrNotArticle) || a != nil {
+		t.Fatalf("err = %v, article %v, want ErrNotArticle and no article", err, a)
 	}
-	if _, err := New().Extract(context.Background(), Input{URL: "not a url", Body: []byte("<p>x</p>"), Outlet: "x"}); err == nil {
-		t.Fatal("relative page URL accepted")
+	for _, u := range []string{"not a url", "xhttps://example.com/news/1", "ftp://example.com/news/1"} {
+		if _, err := New().Extract(context.Background(), Input{URL: u, Body: []byte("<p>x</p>"), Outlet: "x"}); err == nil || errors.Is(err, ErrNotArticle) {
+			t.Errorf("page URL %q: err = %v, want a URL error", u, err)
+		}
+	}
+}
+
+// A page without article text (a shell that scripts fill in) gives
+// ErrNotArticle with what was found on it: metadata, dates, identity.
+func TestNotArticlePartial(t *testing.T) {
+	page := []byte(`<html lang="de"><head><title>Wie man eine runde Tischdecke herstellt | homify</title>
+<meta property="og:description" content="Eine Anleitung in sieben Schritten.">
+<link rel="canonical" href="https://www.homify.de/diy/20546/tischdecke">
+<meta property="article:published_time" content="2021-03-04T10:00:00+01:00"></head>
+<body><div id="app"></div><script>render()</script></body></html>`)
+	a, err := New().Extract(context.Background(), Input{URL: "https://www.homify.de/diy/20546/tischdecke?utm_source=x", Body: page, Outlet: "homify"})
+	var na *NotArticleError
+	if !errors.As(err, &na) || !errors.Is(err, ErrNotArticle) || a != nil {
+		t.Fatalf("err = %v, article %v; want a *NotArticleError and no article", err, a)
+	}
+	p := na.Partial
+	if p == nil || p.Title != "Wie man eine runde Tischdecke herstellt" || p.Lead != "Eine Anleitung in sieben Schritten." ||
+		p.Body != "" || p.PublishedAt == nil || p.CanonicalURL != "https://www.homify.de/diy/20546/tischdecke" {
+		t.Fatalf("partial = %+v", p)
+	}
+	if err := p.Validate(); err != nil {
+		t.Errorf("partial is not a valid (finalized) article: %v", err)
+	}
+	// Input that is not HTML at all has nothing to show.
+	_, err = New().Extract(context.Background(), Input{URL: "https://example.com/x", Body: []byte("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj"), Outlet: "x"})
+	if !errors.Is(err, ErrNotArticle) || errors.As(err, &na) {
+		t.Errorf("pdf: err = %v, want ErrNotArticle without a partial", err)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"github.com/newswatch/newswatch/article"
 	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/store/storetest"
 )
 
 var benchWords = strings.Fields(`neft qaz Bakı Şuşa Qarabağ prezident iqtisadiyyat seçki parlament
@@ -63,7 +64,7 @@ func BenchmarkPut(b *testing.B) {
 	arts := benchArticles(b, b.N, 1)
 	b.ResetTimer()
 	for i := 0; i < len(arts); i += 100 {
-		if err := x.Put(context.Background(), arts[i:min(i+100, len(arts))]); err != nil {
+		if err := x.Put(context.Background(), storetest.Ptrs(arts[i:min(i+100, len(arts))])); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -77,12 +78,12 @@ func BenchmarkPutReplay(b *testing.B) {
 	}
 	defer x.Close()
 	arts := benchArticles(b, 100, 1)
-	if err := x.Put(context.Background(), arts); err != nil {
+	if err := x.Put(context.Background(), storetest.Ptrs(arts)); err != nil {
 		b.Fatal(err)
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if err := x.Put(context.Background(), arts); err != nil {
+		if err := x.Put(context.Background(), storetest.Ptrs(arts)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -98,7 +99,7 @@ func BenchmarkSearch(b *testing.B) {
 	defer x.Close()
 	arts := benchArticles(b, 5000, 2)
 	for i := 0; i < len(arts); i += 500 {
-		if err := x.Put(context.Background(), arts[i:i+500]); err != nil {
+		if err := x.Put(context.Background(), storetest.Ptrs(arts[i:i+500])); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -3,14 +3,23 @@
 // one document per article ID holding the newest version and its version
 // history, and passes the conformance suite in store/storetest.
 //
-// Text is analysed for Azerbaijani, Russian and English together: Unicode
-// word segmentation, case folding that treats the Azerbaijani I/İ/ı/i as one
-// letter and Russian ё as е, apostrophe suffixes split off proper nouns;
-// Russian, English and Azerbaijani articles are also indexed stemmed (the
-// Azerbaijani with the Turkish Snowball stemmer), so "нефти" finds "нефть",
-// "elections" finds "election" and "seçki" finds "seçkilər"; and Latin text is also indexed
-// without diacritics, so "Qarabag" finds "Qarabağ" (ranked below exact
-// spellings). Phrases and field-restricted words match exact forms only.
+// Text analysis (analysis.go, stems.go) serves Azerbaijani, Russian and
+// English. The title and the lead with the body are indexed once each as
+// exact words (Unicode segmentation; case folded with the Azerbaijani
+// I/İ/ı/i as one letter and Russian ё as е; apostrophe suffixes split off
+// proper nouns), with positions for phrases. Each article's words are also
+// indexed, in the stem field of its language, under their stem candidates
+// without diacritics: the Snowball and a light stemmer for Russian,
+// Snowball for English, and a suffix analysis of Azerbaijani case endings,
+// possessives and plurals. A query word finds every article whose words
+// share a candidate with it, so "Gəncə" finds "Gəncədə" and back, "Карабах"
+// finds "Карабаха", "Qarabag" finds "Qarabağın"; a query of unknown
+// language is analysed for each language its script can be. Exact forms
+// rank first; phrases and fielded words match exact forms only (case
+// aside). Highlights (store/highlight) mark every matched form in fragments
+// cut at word boundaries. Dates are filtered by calendar terms and sorted
+// and counted by a sortable key (datefilter.go, datekey.go); the stored
+// article JSON is compressed with zstd (source.go).
 package bleve
 
 import (
@@ -18,8 +27,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,15 +34,15 @@ import (
 
 	bv "github.com/blevesearch/bleve/v2"
 	"github.com/blevesearch/bleve/v2/search"
-	"github.com/blevesearch/bleve/v2/search/highlight/format/ansi"
-	"github.com/blevesearch/bleve/v2/search/highlight/format/html"
-	_ "github.com/blevesearch/bleve/v2/search/highlight/highlighter/ansi" // registers the ansi highlighter
 	bq "github.com/blevesearch/bleve/v2/search/query"
 	"go.uber.org/zap"
 
 	"github.com/newswatch/newswatch/article"
+	"github.com/newswatch/newswatch/internal/lockfile"
 	"github.com/newswatch/newswatch/store"
+	"github.com/newswatch/newswatch/store/highlight"
 	"github.com/newswatch/newswatch/store/query"
+	"github.com/newswatch/newswatch/store/words"
 )
 
 var _ store.Store = (*Index)(nil)
@@ -46,15 +53,18 @@ const IndexDirName = "articles.bleve"
 
 // Highlight styles for Options.HighlightStyle.
 const (
-	HighlightHTML = "html" // matches wrapped in <mark>...</mark>, text HTML-escaped
-	HighlightANSI = "ansi" // matches in ANSI colour, for terminals
-	HighlightNone = "none" // no highlights
+	HighlightHTML = string(highlight.HTML) // matches wrapped in <mark>...</mark>, text HTML-escaped
+	HighlightANSI = string(highlight.ANSI) // matches in ANSI colour, for terminals
+	HighlightNone = string(highlight.None) // no highlights
 )
 
 // Options tune an Index. The zero value is ready to use.
 type Options struct {
 	// HighlightStyle of the fragments in Hit.Highlights; default HighlightHTML.
 	HighlightStyle string
+	// Limits bound the cost of one search and how many run at once; the
+	// zero value gives their defaults.
+	Limits Limits
 }
 
 // Validate reports whether the options are usable.
@@ -69,10 +79,12 @@ func (o Options) Validate() error {
 // Index is a store.Store on a Bleve index. It is safe for concurrent use.
 type Index struct {
 	idx  bv.Index
+	lock *lockfile.Lock // of the directory, held until Close
 	log  *zap.Logger
 	opts Options
 	tr   translator
-	mark string // what the highlight style puts before a match
+	adm  *admission // search slots
+	src  *sourceCodec
 
 	mu      sync.RWMutex // guards closed; held (read) by every operation
 	closed  bool
@@ -81,6 +93,13 @@ type Index struct {
 
 // Open opens the index under dir, creating dir and the index when they do
 // not exist. Everything stored survives Close and a later Open.
+//
+// One Index at a time may have dir open: Open waits up to lockTimeout for
+// another holder and then fails with an error wrapping ErrLocked that names
+// the holder (pid, host, command). Creation is crash-safe: the index is
+// built beside its place and renamed into it when complete, so a process
+// killed at any point leaves no index or a complete one, never a
+// half-built one (see openIndex).
 func Open(dir string, opts Options, log *zap.Logger) (*Index, error) {
 	if err := opts.Validate(); err != nil {
 		return nil, err
@@ -88,6 +107,7 @@ func Open(dir string, opts Options, log *zap.Logger) (*Index, error) {
 	if opts.HighlightStyle == "" {
 		opts.HighlightStyle = HighlightHTML
 	}
+	opts.Limits.setDefaults()
 	if log == nil {
 		log = zap.NewNop()
 	}
@@ -95,56 +115,26 @@ func Open(dir string, opts Options, log *zap.Logger) (*Index, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bleve: create %s: %w", dir, err)
 	}
-	path := filepath.Join(dir, IndexDirName)
-	var idx bv.Index
-	if _, err := os.Stat(filepath.Join(path, "index_meta.json")); err == nil {
-		idx, err = bv.OpenUsing(path, runtimeConfig())
-		if err != nil {
-			return nil, fmt.Errorf("bleve: open %s (is another newswatch using it?): %w", path, err)
-		}
-		v, err := idx.GetInternal([]byte(mappingVersionKey))
-		if err != nil {
-			idx.Close()
-			return nil, fmt.Errorf("bleve: open %s: read mapping version: %w", path, err)
-		}
-		if string(v) != mappingVersion {
-			// The index keeps the analysis it was created with; searches
-			// still work, with the older analysis.
-			log.Warn("index was created by another version of newswatch; rebuild it (remove the directory and re-crawl or replay the stream) for the current analysis",
-				zap.String("path", path), zap.String("index_mapping", string(v)), zap.String("current_mapping", mappingVersion))
-		}
-		log.Info("opened index", zap.String("path", path))
-	} else {
-		m, err := newMapping()
-		if err != nil {
-			return nil, fmt.Errorf("bleve: mapping: %w", err)
-		}
-		idx, err = bv.NewUsing(path, m, bv.Config.DefaultIndexType, bv.Config.DefaultKVStore, runtimeConfig())
-		if err != nil {
-			return nil, fmt.Errorf("bleve: create %s: %w", path, err)
-		}
-		if err := idx.SetInternal([]byte(mappingVersionKey), []byte(mappingVersion)); err != nil {
-			idx.Close()
-			return nil, fmt.Errorf("bleve: create %s: %w", path, err)
-		}
-		log.Info("created index", zap.String("path", path))
+	lk, err := lockDir(dir, lockTimeout)
+	if err != nil {
+		return nil, err
 	}
-	mark := "<mark>"
-	if opts.HighlightStyle == HighlightANSI {
-		mark = ansi.DefaultAnsiHighlight
+	src, err := newSourceCodec()
+	if err != nil {
+		lk.Release()
+		return nil, err
 	}
-	return &Index{idx: idx, log: log, opts: opts, tr: translator{m: idx.Mapping()}, mark: mark}, nil
+	idx, err := openIndex(dir, log)
+	if err != nil {
+		src.close()
+		lk.Release()
+		return nil, err
+	}
+	return &Index{idx: idx, lock: lk, log: log, opts: opts, tr: translator{m: idx.Mapping(), words: newWordAnalyzer()}, src: src, adm: newAdmission(opts.Limits)}, nil
 }
 
-// mappingVersion names the index mapping and analysis of this code; bump it
-// when they change, so that older indexes are reported on Open.
-const (
-	mappingVersion    = "1"
-	mappingVersionKey = "newswatch_mapping_version"
-)
-
-// lockTimeout is how long Open waits for another process to release the
-// index before it gives up.
+// lockTimeout is how long Open waits for another process (or Index) to
+// release the index directory before it gives up.
 const lockTimeout = 3 * time.Second
 
 func runtimeConfig() map[string]interface{} {
@@ -159,7 +149,12 @@ func (x *Index) Close() error {
 		return store.ErrClosed
 	}
 	x.closed = true
-	if err := x.idx.Close(); err != nil {
+	err := x.idx.Close()
+	x.src.close()
+	if uerr := x.lock.Release(); err == nil && uerr != nil {
+		err = uerr
+	}
+	if err != nil {
 		return fmt.Errorf("bleve: close: %w", err)
 	}
 	return nil
@@ -190,50 +185,28 @@ func (x *Index) Ping(ctx context.Context) error {
 	return nil
 }
 
+// writeError is a failure of the index itself (reading the stored
+// versions, writing a batch: a full disk, an I/O error), not of the
+// articles. It is temporary (see indexer.Temporary): the indexer holds
+// the batch and retries with back-off until the index writes again,
+// instead of dead-lettering good articles.
+type writeError struct{ err error }
+
+func (e *writeError) Error() string   { return e.err.Error() }
+func (e *writeError) Unwrap() error   { return e.err }
+func (e *writeError) Temporary() bool { return true }
+
 // current is what the index holds for one article ID.
 type current struct {
-	art      *article.Article // newest version; nil when the ID is new
-	versions []store.Version  // oldest first
-	changed  bool
-}
-
-// has reports whether storing a would add nothing: its content is already
-// stored under the same version number, or it is not newer than the current
-// version (a replay, or a crawler that lost count of versions). Content that
-// comes back in a newer version (an edit reverted) is a new version.
-func (c *current) has(a *article.Article) bool {
-	for _, v := range c.versions {
-		if v.ContentHash == a.ContentHash && (v.Version == a.Version || !a.Newer(c.art)) {
-			return true
-		}
-	}
-	return false
-}
-
-func (c *current) add(a *article.Article) {
-	c.versions = append(c.versions, store.Version{
-		Version: a.Version, ContentHash: a.ContentHash, FetchedAt: a.FetchedAt, Title: a.Title,
-	})
-	sort.SliceStable(c.versions, func(i, j int) bool {
-		vi, vj := c.versions[i], c.versions[j]
-		if vi.Version != vj.Version {
-			return vi.Version < vj.Version
-		}
-		return vi.FetchedAt.Before(vj.FetchedAt)
-	})
-	if c.art == nil || a.Newer(c.art) {
-		cp := *a
-		c.art = &cp
-	}
-	c.changed = true
+	store.History
+	changed bool
 }
 
 // Put stores a batch: new articles and newer versions replace what is
 // indexed, an older version only joins the version history, and content
-// already stored is a no-op (see current.has).
-// Articles that fail validation are reported in a *store.BatchError; the
-// others are stored.
-func (x *Index) Put(ctx context.Context, arts []article.Article) error {
+// already stored is a no-op (see current.has). An article without a valid
+// ID is reported in a *store.BatchError; the others are stored.
+func (x *Index) Put(ctx context.Context, arts []*article.Article) error {
 	if err := x.enter(); err != nil {
 		return err
 	}
@@ -245,8 +218,8 @@ func (x *Index) Put(ctx context.Context, arts []article.Article) error {
 	var ids []string
 	seen := map[string]bool{}
 	for i := range arts {
-		if err := arts[i].Validate(); err != nil {
-			failed[i] = err
+		if arts[i] == nil || !article.ValidID(arts[i].ID) {
+			failed[i] = fmt.Errorf("%w: no valid article id", article.ErrInvalid)
 			continue
 		}
 		if !seen[arts[i].ID] {
@@ -268,23 +241,22 @@ func (x *Index) Put(ctx context.Context, arts []article.Article) error {
 		if failed[i] != nil {
 			continue
 		}
-		a := &arts[i]
+		a := arts[i]
 		c := cur[a.ID]
 		if c == nil {
 			c = &current{}
 			cur[a.ID] = c
 		}
-		if c.has(a) {
-			continue
+		if c.Add(a) {
+			c.changed = true
 		}
-		c.add(a)
 	}
 	b := x.idx.NewBatch()
 	for id, c := range cur {
 		if !c.changed {
 			continue
 		}
-		doc, err := document(c)
+		doc, err := x.document(c)
 		if err != nil {
 			return fmt.Errorf("bleve: document %s: %w", id, err)
 		}
@@ -298,7 +270,7 @@ func (x *Index) Put(ctx context.Context, arts []article.Article) error {
 		}
 		start := time.Now()
 		if err := x.idx.Batch(b); err != nil {
-			return fmt.Errorf("bleve: batch: %w", err)
+			return &writeError{fmt.Errorf("bleve: batch: %w", err)}
 		}
 		x.log.Debug("batch stored", zap.Int("docs", b.Size()), zap.Int("articles", len(arts)), zap.Duration("took", time.Since(start)))
 	}
@@ -318,24 +290,28 @@ func (x *Index) load(ctx context.Context, ids []string) (map[string]*current, er
 		req.Fields = []string{fSource, fVersions}
 		res, err := x.idx.SearchInContext(ctx, req)
 		if err != nil {
-			return nil, fmt.Errorf("bleve: read current versions: %w", err)
+			err = fmt.Errorf("bleve: read current versions: %w", err)
+			if ctx.Err() == nil {
+				err = &writeError{err}
+			}
+			return nil, err
 		}
 		for _, h := range res.Hits {
-			a, vs, err := decodeHit(h)
+			a, vs, err := x.decodeHit(h)
 			if err != nil {
 				return nil, fmt.Errorf("bleve: stored article %s: %w", h.ID, err)
 			}
-			out[h.ID] = &current{art: a, versions: vs}
+			out[h.ID] = &current{History: store.History{Article: a, Versions: vs}}
 		}
 	}
 	return out, nil
 }
 
-func decodeHit(h *search.DocumentMatch) (*article.Article, []store.Version, error) {
+func (x *Index) decodeHit(h *search.DocumentMatch) (*article.Article, []store.Version, error) {
 	src, _ := h.Fields[fSource].(string)
-	var a article.Article
-	if err := json.Unmarshal([]byte(src), &a); err != nil {
-		return nil, nil, fmt.Errorf("decode article: %w", err)
+	a, err := x.src.decode(src)
+	if err != nil {
+		return nil, nil, err
 	}
 	var vs []store.Version
 	if s, ok := h.Fields[fVersions].(string); ok && s != "" {
@@ -343,22 +319,22 @@ func decodeHit(h *search.DocumentMatch) (*article.Article, []store.Version, erro
 			return nil, nil, fmt.Errorf("decode versions: %w", err)
 		}
 	}
-	return &a, vs, nil
+	return a, vs, nil
 }
 
 // document builds the Bleve document of an article's newest version.
-func document(c *current) (map[string]interface{}, error) {
-	a := c.art
-	src, err := json.Marshal(a)
+func (x *Index) document(c *current) (map[string]interface{}, error) {
+	a := c.Article
+	src, err := x.src.encode(a)
 	if err != nil {
 		return nil, err
 	}
-	vs, err := json.Marshal(c.versions)
+	vs, err := json.Marshal(c.Versions)
 	if err != nil {
 		return nil, err
 	}
 	doc := map[string]interface{}{
-		fSource:   string(src),
+		fSource:   src,
 		fVersions: string(vs),
 		fOutlet:   a.Outlet,
 	}
@@ -367,9 +343,22 @@ func document(c *current) (map[string]interface{}, error) {
 			doc[k] = v
 		}
 	}
+	put(fFacetOutlet, a.Outlet)
+	put(fFacetLang, a.Language)
+	put(fFacetSection, a.Section)
+	put(fFacetStory, a.StoryID)
+	var authors []string
+	for _, au := range a.Authors {
+		if au != "" {
+			authors = append(authors, au)
+		}
+	}
+	if len(authors) > 0 {
+		doc[fFacetAuthor] = authors
+	}
+	text := a.LeadAndBody()
 	put(fTitle, a.Title)
-	put(fLead, a.Lead)
-	put(fBody, a.Body)
+	put(fBody, text)
 	put(fSection, a.Section)
 	put(fLang, a.Language)
 	if len(a.Authors) > 0 {
@@ -379,33 +368,17 @@ func document(c *current) (map[string]interface{}, error) {
 	if len(a.Tags) > 0 {
 		doc[fTags] = a.Tags
 	}
-	sortDate := a.FetchedAt
-	if a.PublishedAt != nil && indexable(*a.PublishedAt) {
-		doc[fPublished] = a.PublishedAt.UTC()
-		sortDate = *a.PublishedAt
+	if a.PublishedAt != nil {
+		if cal := calendarTerms(*a.PublishedAt); cal != nil {
+			doc[fPubCal] = cal
+		}
 	}
-	if indexable(sortDate) {
-		doc[fSortDate] = sortDate.UTC()
-	} else {
-		doc[fSortDate] = bq.MinRFC3339CompatibleTime
-	}
-	all := strings.Join([]string{a.Title, a.Lead, a.Body}, "\n\n")
-	doc[fPlainText] = all
-	switch lang := strings.ToLower(a.Language); {
-	case lang == "ru" || strings.HasPrefix(lang, "ru-"):
-		doc[fRuText] = all
-	case lang == "en" || strings.HasPrefix(lang, "en-"):
-		doc[fEnText] = all
-	case lang == "az" || strings.HasPrefix(lang, "az-"):
-		doc[fAzText] = all
+	doc[fDateKey] = dateKey(articleDate(a))
+	if lang := words.LangOf(a.Language); lang != "" {
+		doc[fStemLang] = lang
+		doc[stemField(lang)] = a.Title + "\n\n" + text
 	}
 	return doc, nil
-}
-
-// indexable reports whether Bleve can index t (years 1677 to 2262). Dates
-// outside are kept in the stored article but not indexed.
-func indexable(t time.Time) bool {
-	return !t.Before(bq.MinRFC3339CompatibleTime) && !t.After(bq.MaxRFC3339CompatibleTime)
 }
 
 // Get returns the article with that ID and its versions.
@@ -422,11 +395,7 @@ func (x *Index) Get(ctx context.Context, id string) (*store.Record, error) {
 	if c == nil {
 		return nil, fmt.Errorf("%w: %s", store.ErrNotFound, id)
 	}
-	vs := c.versions
-	if vs == nil {
-		vs = []store.Version{}
-	}
-	return &store.Record{Article: *c.art, Versions: vs}, nil
+	return c.Record(), nil
 }
 
 // Search runs a query.
@@ -438,31 +407,12 @@ func (x *Index) Search(ctx context.Context, q store.Query) (*store.Result, error
 	if q.Size < 0 || q.Size > store.MaxSize {
 		return nil, fmt.Errorf("%w: size %d: want 0..%d", store.ErrBadQuery, q.Size, store.MaxSize)
 	}
-	sortName := q.Sort
-	if sortName == "" {
-		sortName = store.SortRelevance
-	}
-	order, err := sortOrder(sortName)
-	if err != nil {
-		return nil, err
-	}
-	ast, err := query.Parse(q.Text)
-	if err != nil {
-		return nil, err
-	}
-	textQ, hasText, err := x.tr.translate(ast)
-	if err != nil {
-		return nil, err
-	}
-	if !hasText {
-		textQ = bv.NewMatchAllQuery()
-	}
-	bleveQ, err := withFilters(textQ, q)
+	cq, sortName, order, err := x.compileSorted(q)
 	if err != nil {
 		return nil, err
 	}
 
-	fp := fingerprint(q)
+	fp := store.Fingerprint(q)
 	var after []string
 	if q.Cursor != "" {
 		after, err = decodeCursor(q.Cursor, sortName, fp, len(order))
@@ -470,11 +420,38 @@ func (x *Index) Search(ctx context.Context, q store.Query) (*store.Result, error
 			return nil, err
 		}
 	}
-	// The search itself ranks and counts without loading stored fields or
-	// term locations: asking bleve for highlights would make it read the
-	// term vectors of every matching document, not only of the page. The
-	// page's articles and highlights are fetched afterwards (x.page).
-	req := bv.NewSearchRequestOptions(bleveQ, 0, 0, false)
+	// What the search would read is estimated from the index's term
+	// statistics: over the budget it is refused before it runs. A heavy
+	// one (big, or estimated to read much) waits for one of the few heavy
+	// slots; a big one is estimated in it already.
+	tk := x.adm.ticket()
+	defer tk.release()
+	lim := x.opts.Limits
+	heavy := !smallShape(cq.full)
+	if heavy {
+		if err := tk.enterHeavy(ctx); err != nil {
+			return nil, err
+		}
+	}
+	c, err := x.estimate(ctx, cq.full)
+	if err != nil {
+		return nil, err
+	}
+	if lim.HeavyPostings > 0 && c.postings > lim.HeavyPostings {
+		heavy = true
+		if err := tk.enterHeavy(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := tk.enter(ctx); err != nil {
+		return nil, err
+	}
+	x.log.Debug("search", zap.Int64("est_postings", c.postings), zap.Int("est_term_lists", c.lists), zap.Bool("heavy", heavy))
+
+	// The search itself ranks and counts without loading stored fields;
+	// the page's articles are read afterwards and highlighted from their
+	// text (highlight.go).
+	req := bv.NewSearchRequestOptions(cq.full, 0, 0, false)
 	req.SortByCustom(order)
 	if q.Size > 0 {
 		req.Size = q.Size + 1 // one more tells whether there is a next page
@@ -495,41 +472,22 @@ func (x *Index) Search(ctx context.Context, q store.Query) (*store.Result, error
 	if more {
 		hits = hits[:q.Size]
 	}
-	// The filters match no highlighted field: the text query alone gives
-	// the page's highlights.
-	page, err := x.page(ctx, textQ, hits, hasText && x.opts.HighlightStyle != HighlightNone)
+	arts, err := x.sources(ctx, hits)
 	if err != nil {
 		return nil, err
 	}
-	for _, h0 := range hits {
-		h := page[h0.ID]
-		if h == nil {
-			return nil, fmt.Errorf("bleve: stored article %s: not found", h0.ID)
+	var hl *highlight.Highlighter
+	if cq.hasText && !q.NoHighlights && x.opts.HighlightStyle != HighlightNone {
+		hl = highlight.Compile(cq.ast, cq.tr.langs)
+	}
+	for _, h := range hits {
+		a := arts[h.ID]
+		if a == nil {
+			return nil, fmt.Errorf("bleve: stored article %s: not found", h.ID)
 		}
-		src, _ := h.Fields[fSource].(string)
-		var a article.Article
-		if err := json.Unmarshal([]byte(src), &a); err != nil {
-			return nil, fmt.Errorf("bleve: stored article %s: %w", h.ID, err)
-		}
-		hit := store.Hit{ID: h0.ID, Score: h0.Score, Article: a}
-		if len(h.Fragments) > 0 {
-			hit.Highlights = map[string][]string{}
-			for f, frags := range h.Fragments {
-				// bleve also returns fragments of fields without a match;
-				// only those that mark something are highlights.
-				var marked []string
-				for _, fr := range frags {
-					if strings.Contains(fr, x.mark) {
-						marked = append(marked, fr)
-					}
-				}
-				if len(marked) > 0 {
-					hit.Highlights[f] = marked
-				}
-			}
-			if len(hit.Highlights) == 0 {
-				hit.Highlights = nil
-			}
+		hit := store.Hit{ID: h.ID, Score: h.Score, Article: *a}
+		if hl != nil {
+			hit.Highlights = hl.Article(a, highlight.Style(x.opts.HighlightStyle))
 		}
 		out.Hits = append(out.Hits, hit)
 	}
@@ -540,12 +498,56 @@ func (x *Index) Search(ctx context.Context, q store.Query) (*store.Result, error
 	return out, nil
 }
 
-// page loads the stored article of each hit and, when highlight is set, the
-// highlights of the query in it, by running the query again restricted to
-// those documents. Highlights depend only on the query's terms and the
-// document, so they are the same as a highlighted search would give.
-func (x *Index) page(ctx context.Context, q bq.Query, hits search.DocumentMatchCollection, highlight bool) (map[string]*search.DocumentMatch, error) {
-	out := make(map[string]*search.DocumentMatch, len(hits))
+// compiled is a store.Query translated for bleve.
+type compiled struct {
+	ast     query.Node
+	tr      translator // with the query's languages
+	text    bq.Query   // the text query alone (match-all when hasText is false)
+	hasText bool
+	full    bq.Query // text and filters
+}
+
+// compile translates the text and filters of q.
+func (x *Index) compile(q store.Query) (*compiled, error) {
+	ast, err := query.Parse(q.Text)
+	if err != nil {
+		return nil, err
+	}
+	c := &compiled{ast: ast, tr: x.tr.forLangs(q.Langs)}
+	c.text, c.hasText, err = c.tr.translate(ast)
+	if err != nil {
+		return nil, err
+	}
+	if !c.hasText {
+		c.text = bv.NewMatchAllQuery()
+	}
+	c.full, err = withFilters(c.text, q)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// compileSorted compiles q and resolves its sort.
+func (x *Index) compileSorted(q store.Query) (*compiled, string, search.SortOrder, error) {
+	sortName := q.Sort
+	if sortName == "" {
+		sortName = store.SortRelevance
+	}
+	order, err := sortOrder(sortName)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	cq, err := x.compile(q)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return cq, sortName, order, nil
+}
+
+// sources reads the stored articles of the hits.
+func (x *Index) sources(ctx context.Context, hits search.DocumentMatchCollection) (map[string]*article.Article, error) {
+	out := make(map[string]*article.Article, len(hits))
 	if len(hits) == 0 {
 		return out, nil
 	}
@@ -553,23 +555,9 @@ func (x *Index) page(ctx context.Context, q bq.Query, hits search.DocumentMatchC
 	for i, h := range hits {
 		ids[i] = h.ID
 	}
-	var pq bq.Query = bv.NewDocIDQuery(ids)
-	if highlight {
-		pq = bv.NewConjunctionQuery(pq, q)
-	}
-	req := bv.NewSearchRequestOptions(pq, len(ids), 0, false)
+	req := bv.NewSearchRequestOptions(bv.NewDocIDQuery(ids), len(ids), 0, false)
 	req.Fields = []string{fSource}
-	req.SortBy([]string{"_id"})
-	if highlight {
-		style := html.Name
-		if x.opts.HighlightStyle == HighlightANSI {
-			style = ansi.Name
-		}
-		req.Highlight = bv.NewHighlightWithStyle(style)
-		req.Highlight.AddField(fTitle)
-		req.Highlight.AddField(fLead)
-		req.Highlight.AddField(fBody)
-	}
+	req.Score = bv.ScoreNone
 	res, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -578,14 +566,19 @@ func (x *Index) page(ctx context.Context, q bq.Query, hits search.DocumentMatchC
 		return nil, fmt.Errorf("bleve: load hits: %w", err)
 	}
 	for _, h := range res.Hits {
-		out[h.ID] = h
+		src, _ := h.Fields[fSource].(string)
+		a, err := x.src.decode(src)
+		if err != nil {
+			return nil, fmt.Errorf("bleve: stored article %s: %w", h.ID, err)
+		}
+		out[h.ID] = a
 	}
 	return out, nil
 }
 
 func sortOrder(name string) (search.SortOrder, error) {
 	date := func(desc bool) *search.SortField {
-		return &search.SortField{Field: fSortDate, Type: search.SortFieldAsDate, Desc: desc, Missing: search.SortFieldMissingLast}
+		return &search.SortField{Field: fDateKey, Type: search.SortFieldAsString, Desc: desc, Missing: search.SortFieldMissingLast}
 	}
 	switch name {
 	case store.SortRelevance:
@@ -636,44 +629,25 @@ func withFilters(textQ bq.Query, q store.Query) (bq.Query, error) {
 	anyOf(fLang, q.Langs)
 	anyOf(fSection, q.Sections)
 	anyOf(fAuthors, q.Authors)
+	var stories []bq.Query
+	for _, id := range q.Stories {
+		if id = strings.TrimSpace(id); id != "" {
+			tq := bv.NewTermQuery(id)
+			tq.SetField(fFacetStory)
+			stories = append(stories, tq)
+		}
+	}
+	if len(stories) > 0 {
+		filters = append(filters, disjunction(stories))
+	}
 	if q.From != nil || q.To != nil {
 		if q.From != nil && q.To != nil && !q.From.Before(*q.To) {
 			return nil, fmt.Errorf("%w: from %s is not before to %s", store.ErrBadQuery, q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
 		}
-		// Bleve stores dates as nanoseconds since 1970 (years 1677..2262):
-		// a bound outside that range is either no bound or matches nothing.
-		lo, hi := bq.MinRFC3339CompatibleTime, bq.MaxRFC3339CompatibleTime
-		var from, to time.Time
-		none := false
-		if q.From != nil {
-			switch {
-			case q.From.After(hi):
-				none = true
-			case !q.From.Before(lo):
-				from = q.From.UTC()
-			}
-		}
-		if q.To != nil {
-			switch {
-			case !q.To.After(lo):
-				none = true
-			case q.To.Before(hi):
-				to = q.To.UTC()
-			}
-		}
-		switch {
-		case none:
+		if f := newPublishedIn(q.From, q.To); f != nil {
+			filters = append(filters, f)
+		} else {
 			filters = append(filters, bv.NewMatchNoneQuery())
-		case !from.IsZero() || !to.IsZero():
-			incl, excl := true, false
-			dq := bv.NewDateRangeInclusiveQuery(from, to, &incl, &excl)
-			dq.SetField(fPublished)
-			filters = append(filters, dq)
-		default: // both bounds open: only articles that have a date
-			incl := true
-			dq := bv.NewDateRangeInclusiveQuery(lo, hi, &incl, &incl)
-			dq.SetField(fPublished)
-			filters = append(filters, dq)
 		}
 	}
 	if len(filters) == 0 {

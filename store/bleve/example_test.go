@@ -33,7 +33,7 @@ func Example() {
 	if err := a.Finalize(); err != nil {
 		panic(err)
 	}
-	if err := idx.Put(context.Background(), []article.Article{a}); err != nil {
+	if err := idx.Put(context.Background(), []*article.Article{&a}); err != nil {
 		panic(err)
 	}
 

@@ -37,6 +37,10 @@ const (
 	MaxTerms  = 256  // terms and phrases in one query
 )
 
+// MinPrefix is the fewest letters a word* may have: shorter prefixes match
+// too many words to be useful.
+const MinPrefix = 2
+
 // Fields a term may be restricted to.
 const (
 	FieldTitle   = "title"
@@ -198,23 +202,6 @@ func Parse(text string) (Node, error) {
 	return n, nil
 }
 
-// Walk calls fn for n and, depth first, for every node under it.
-func Walk(n Node, fn func(Node)) {
-	fn(n)
-	switch n := n.(type) {
-	case *And:
-		for _, c := range n.Children {
-			Walk(c, fn)
-		}
-	case *Or:
-		for _, c := range n.Children {
-			Walk(c, fn)
-		}
-	case *Not:
-		Walk(n.Child, fn)
-	}
-}
-
 type tokKind int
 
 const (
@@ -242,7 +229,7 @@ func (t token) describe() string {
 	case tEOF:
 		return "end of query"
 	case tWord:
-		return fmt.Sprintf("word %q", t.text)
+		return "word " + store.Echo(t.text)
 	case tPhrase:
 		return "phrase"
 	case tField:
@@ -442,10 +429,7 @@ func (p *parser) parseOr(field string, depth int) (Node, error) {
 		}
 		children = append(children, n)
 	}
-	if len(children) == 1 {
-		return first, nil
-	}
-	return &Or{Children: flatten(children, true)}, nil
+	return group(flatten(children, true), true), nil
 }
 
 // parseAnd: unary ( [AND] unary )*
@@ -471,27 +455,87 @@ func (p *parser) parseAnd(field string, depth int) (Node, error) {
 		}
 		children = append(children, n)
 	}
-	if len(children) == 1 {
-		return first, nil
-	}
-	return &And{Children: flatten(children, false)}, nil
+	return group(flatten(children, false), false), nil
 }
 
+// flatten merges nested groups of the same operator into one and drops
+// repeated children (a OR a is a; see sameKey), so that repeating a term
+// costs nothing.
 func flatten(ns []Node, or bool) []Node {
 	out := make([]Node, 0, len(ns))
+	seen := make(map[string]bool, len(ns))
+	add := func(n Node) {
+		if k := sameKey(n); !seen[k] {
+			seen[k] = true
+			out = append(out, n)
+		}
+	}
 	for _, n := range ns {
 		if or {
 			if o, ok := n.(*Or); ok {
-				out = append(out, o.Children...)
+				for _, c := range o.Children {
+					add(c)
+				}
 				continue
 			}
 		} else if a, ok := n.(*And); ok {
-			out = append(out, a.Children...)
+			for _, c := range a.Children {
+				add(c)
+			}
 			continue
 		}
-		out = append(out, n)
+		add(n)
 	}
 	return out
+}
+
+// group is the node of children joined by AND or OR: the child itself when
+// only one is left after flatten.
+func group(children []Node, or bool) Node {
+	switch {
+	case len(children) == 1:
+		return children[0]
+	case or:
+		return &Or{Children: children}
+	}
+	return &And{Children: children}
+}
+
+// sameKey is equal for nodes that match the same articles by the rules of
+// the language: words and phrases match case-insensitively, except values
+// of the keyword fields (outlet, lang, section, tag), which match exactly.
+func sameKey(n Node) string {
+	switch n := n.(type) {
+	case *Term:
+		if keywordField(n.Field) {
+			return n.String()
+		}
+		return strings.ToLower(n.String())
+	case *Phrase:
+		if keywordField(n.Field) {
+			return n.String()
+		}
+		return strings.ToLower(n.String())
+	case *Not:
+		return "NOT " + sameKey(n.Child)
+	case *And:
+		return joinKeys(n.Children, " AND ")
+	case *Or:
+		return joinKeys(n.Children, " OR ")
+	}
+	return n.String()
+}
+
+func joinKeys(ns []Node, sep string) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = sameKey(n)
+	}
+	return "(" + strings.Join(parts, sep) + ")"
+}
+
+func keywordField(f string) bool {
+	return f == FieldOutlet || f == FieldLang || f == FieldSection || f == FieldTag
 }
 
 // parseUnary: (NOT | '-') unary | primary
@@ -551,6 +595,9 @@ func (p *parser) parsePrimary(field string, depth int) (Node, error) {
 		}
 		return p.parsePrimary(t.text, depth)
 	case tWord:
+		if t.prefix && utf8.RuneCountInString(t.text) < MinPrefix {
+			return nil, p.errAt(t.pos, fmt.Sprintf("prefix %s is shorter than %d letters", store.Echo(t.text+"*"), MinPrefix))
+		}
 		if err := p.countTerm(t.pos); err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package query
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -44,6 +45,18 @@ func TestParse(t *testing.T) {
 		{`and or not`, `(and AND or AND not)`},
 		{`Москва и Баку`, `(Москва AND и AND Баку)`},
 		{`ışıq İlham`, `(ışıq AND İlham)`},
+		// Repeated terms are dropped: matching them again changes nothing.
+		{`de* OR de* OR de*`, `de*`},
+		{`de* OR DE* OR De* OR dE*`, `de*`},
+		{`neft neft AND neft`, `neft`},
+		{`(a OR b) OR (b OR a) OR a`, `(a OR b)`},
+		{`a (a) ((a))`, `a`},
+		{`"x y" OR "X  Y"`, `"x y"`},
+		{`-a -a b`, `(NOT a AND b)`},
+		{`a -a`, `(a AND NOT a)`},
+		{`title:a OR a OR title:A`, `(title:a OR a)`},
+		{`outlet:apa OR outlet:APA OR outlet:apa`, `(outlet:apa OR outlet:APA)`},
+		{`(a b) OR (A B) OR (b a)`, `((a AND b) OR (b AND a))`},
 	} {
 		n, err := Parse(tc.in)
 		if err != nil {
@@ -85,6 +98,12 @@ func TestParseErrors(t *testing.T) {
 		{strings.Repeat("a ", MaxTerms+1), 2*MaxTerms + 1, "more than"},
 		{strings.Repeat("a", MaxLength+1), MaxLength + 1, "longer"},
 		{"a \xff", 3, "UTF-8"},
+		{"n*", 1, `prefix "n*" is shorter than 2 letters`},
+		{"neft title:x* OR y", 12, `prefix "x*" is shorter`},
+		{"ı*", 1, "shorter"},
+		{"n*", 1, `prefix "n*" is shorter than 2 letters`},
+		{"neft title:x* OR y", 12, `prefix "x*" is shorter`},
+		{"ı*", 1, "shorter"},
 	} {
 		_, err := Parse(tc.in)
 		if err == nil {
@@ -107,7 +126,7 @@ func TestParseErrors(t *testing.T) {
 
 // TestRoundTrip: the canonical rendering parses back to the same tree.
 func TestRoundTrip(t *testing.T) {
-	for _, in := range []string{`a b OR -c`, `title:(x OR "y z") NOT body:w*`, `(a OR b) (c OR d)`} {
+	for _, in := range []string{`a b OR -c`, `title:(x OR "y z") NOT body:wo*`, `(a OR b) (c OR d)`} {
 		n, err := Parse(in)
 		if err != nil {
 			t.Fatal(err)
@@ -135,6 +154,9 @@ func FuzzParse(f *testing.F) {
 			}
 			if se.Pos < 0 || se.Pos > len(s) {
 				t.Fatalf("error position %d outside query of %d bytes", se.Pos, len(s))
+			}
+			if want := fmt.Sprintf("at column %d:", se.Column); !strings.Contains(err.Error(), want) {
+				t.Fatalf("error %q does not say %q", err, want)
 			}
 			return
 		}
@@ -173,4 +195,17 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("canonical %q of %q does not parse: %v", n.String(), s, err)
 		}
 	})
+}
+
+// TestRepeatedPrefix: the query that stalled the API (one prefix 256
+// times, about 1 KB) parses to the prefix alone.
+func TestRepeatedPrefix(t *testing.T) {
+	q := strings.TrimSuffix(strings.Repeat("de* OR ", MaxTerms), " OR ")
+	n, err := Parse(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if term, ok := n.(*Term); !ok || !term.Prefix || term.Text != "de" {
+		t.Errorf("Parse(%d bytes of de* OR ...) = %s, want de*", len(q), n)
+	}
 }

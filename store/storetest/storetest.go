@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -42,14 +43,18 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Filters", testFilters},
 		{"Multilingual", testMultilingual},
 		{"Highlights", testHighlights},
+		{"HighlightsEveryForm", testHighlightsEveryForm},
+		{"BrokenBytes", testBrokenBytes},
 		{"SizeZero", testSizeZero},
 		{"Pagination", testPagination},
 		{"PagingWhileWriting", testPagingWhileWriting},
 		{"BadQuery", testBadQuery},
 		{"BatchError", testBatchError},
 		{"Concurrent", testConcurrent},
+		{"MatcherAgrees", testMatcherAgrees},
+		{"Stories", testStories},
 	}
-	for _, tc := range tests {
+	for _, tc := range append(append(tests, aggregationTests...), exportTests...) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newStore(t)
 			defer s.Close()
@@ -147,13 +152,23 @@ func fixtures(t testing.TB) *fixture {
 // Russian and English articles from several outlets, sections and authors,
 // published between 17 and 22 February 2025 (Baku time). Other packages'
 // tests (the API's) may use them.
-func Fixtures(t testing.TB) []article.Article {
-	return fixtures(t).arts
+func Fixtures(t testing.TB) []*article.Article {
+	return Ptrs(fixtures(t).arts)
+}
+
+// Ptrs returns pointers to copies of arts, as store.Put takes them.
+func Ptrs(arts []article.Article) []*article.Article {
+	out := make([]*article.Article, len(arts))
+	for i := range arts {
+		a := arts[i]
+		out[i] = &a
+	}
+	return out
 }
 
 func put(t *testing.T, s store.Store, arts ...article.Article) {
 	t.Helper()
-	if err := s.Put(context.Background(), arts); err != nil {
+	if err := s.Put(context.Background(), Ptrs(arts)); err != nil {
 		t.Fatalf("Put: %v", err)
 	}
 }
@@ -253,7 +268,11 @@ func testPutGet(t *testing.T, s store.Store) {
 func testGetUnknown(t *testing.T, s store.Store) {
 	f := fixtures(t)
 	put(t, s, f.arts[0])
-	for _, id := range []string{article.ID("https://example.com/none"), "", "not-an-id", "../../etc/passwd"} {
+	unknown, err := article.ID("https://example.com/none")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{unknown, "", "not-an-id", "../../etc/passwd"} {
 		_, err := s.Get(context.Background(), id)
 		if !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("Get(%q) = %v, want ErrNotFound", id, err)
@@ -363,6 +382,10 @@ func testVersions(t *testing.T, s store.Store) {
 		if got.Version != v.Version || got.ContentHash != v.ContentHash || got.Title != v.Title || !got.FetchedAt.Equal(v.FetchedAt) {
 			t.Errorf("versions[%d] = %+v, want version %d %s %q", i, got, v.Version, v.ContentHash, v.Title)
 		}
+		// Every version carries its text, so versions can be compared.
+		if !got.TextKept || got.Lead != v.Lead || got.Body != v.Body {
+			t.Errorf("versions[%d] text = kept %v, lead %s, body %s; want lead %s, body %s", i, got.TextKept, store.Echo(got.Lead), store.Echo(got.Body), store.Echo(v.Lead), store.Echo(v.Body))
+		}
 	}
 	// Only the newest text is searchable.
 	wantKeys(t, f, s, store.Query{Text: "flamingo"}, az2)
@@ -390,6 +413,11 @@ func testVersions(t *testing.T, s store.Store) {
 	sameArticle(t, rec.Article, v4)
 	if len(rec.Versions) != 4 || rec.Versions[3].Version != 4 || rec.Versions[3].ContentHash != v1.ContentHash {
 		t.Errorf("versions after revert = %+v", rec.Versions)
+	}
+	for i, v := range []article.Article{v1, v2, v3, v4} {
+		if i < len(rec.Versions) && (rec.Versions[i].Body != v.Body || rec.Versions[i].Lead != v.Lead) {
+			t.Errorf("after revert, versions[%d] body %s, want %s", i, store.Echo(rec.Versions[i].Body), store.Echo(v.Body))
+		}
 	}
 	wantKeys(t, f, s, store.Query{Text: "gözlənilir"}, az2)
 	wantKeys(t, f, s, store.Query{Text: "flamingo"})
@@ -442,7 +470,8 @@ func testSearchFields(t *testing.T, s store.Store) {
 	put(t, s, f.arts...)
 	wantKeys(t, f, s, store.Query{Text: "title:Baku"}, en1)
 	wantKeys(t, f, s, store.Query{Text: "body:forum"}, en1)
-	wantKeys(t, f, s, store.Query{Text: "title:Qarabağ"})
+	wantKeys(t, f, s, store.Query{Text: "title:Qarabağ"}) // fields and phrases are exact (but case-insensitive)
+	wantKeys(t, f, s, store.Query{Text: "title:ŞUŞADA"}, az1)
 	wantKeys(t, f, s, store.Query{Text: "body:Qarabağ"}, az1) // lead counts as body
 	wantKeys(t, f, s, store.Query{Text: "outlet:caliber"}, en1, en2)
 	wantKeys(t, f, s, store.Query{Text: "lang:ru"}, ru1, ru2)
@@ -553,6 +582,84 @@ func testHighlights(t *testing.T, s store.Store) {
 	r = search(t, s, store.Query{Text: "переговоры", Size: 10})
 	if len(r.Hits) != 1 || len(r.Hits[0].Highlights) == 0 {
 		t.Errorf("no highlights for переговоры: %+v", r.Hits)
+	}
+}
+
+// testHighlightsEveryForm: a word is marked in every form the query found
+// it in - through a stem candidate, without diacritics, by a prefix, in a
+// phrase - and a lead that the body repeats is marked once, in the lead.
+func testHighlightsEveryForm(t *testing.T, s store.Store) {
+	day := time.Date(2025, time.February, 21, 9, 0, 0, 0, time.UTC)
+	arts := []article.Article{
+		mk(t, "https://report.az/hl/1", "report", "az", "", "Gəncədə yeni zavod", "",
+			"Qarabağda bərpa işləri davam edir.\n\nYeni enerji layihəsi Azərbaycanın şimalında.", &day),
+		mk(t, "https://media.az/hl/2", "media", "ru", "", "Новости Карабаха", "",
+			"В Азербайджане открылся завод.", &day),
+		mk(t, "https://caliber.az/hl/3", "caliber", "en", "", "Energy projects", "",
+			"Several projects were announced.", &day),
+		mk(t, "https://apa.az/hl/4", "apa", "az", "", "Zavod", "Gəncədə yeni zavod açılıb.",
+			"Gəncədə yeni zavod açılıb.\n\nGəncə sakinləri sevinir.", &day),
+	}
+	put(t, s, arts...)
+	for _, tc := range []struct {
+		q     string
+		marks []string // each in some hit's fragments
+	}{
+		{"Gəncə", []string{"<mark>Gəncədə</mark>", "<mark>Gəncə</mark> sakinləri"}},
+		{"Qarabag", []string{"<mark>Qarabağda</mark>"}},
+		{"Карабах", []string{"<mark>Карабаха</mark>"}},
+		{"Азербайджан", []string{"<mark>Азербайджане</mark>"}},
+		{"project", []string{"<mark>projects</mark>"}},
+		{`"yeni enerji"`, []string{"<mark>Yeni</mark> <mark>enerji</mark>"}},
+		{"enerj*", []string{"<mark>enerji</mark>"}},
+		{"Azərbaycan", []string{"<mark>Azərbaycanın</mark>"}},
+	} {
+		r := search(t, s, store.Query{Text: tc.q, Size: 10})
+		if len(r.Hits) == 0 {
+			t.Errorf("%q: no hits", tc.q)
+			continue
+		}
+		var all []string
+		for _, h := range r.Hits {
+			if len(h.Highlights) == 0 {
+				t.Errorf("%q: hit %s has no highlights", tc.q, h.Article.URL)
+			}
+			for _, frags := range h.Highlights {
+				all = append(all, frags...)
+			}
+		}
+		for _, m := range tc.marks {
+			if !slices.ContainsFunc(all, func(fr string) bool { return strings.Contains(fr, m) }) {
+				t.Errorf("%q: no fragment has %s: %q", tc.q, m, all)
+			}
+		}
+	}
+	r := search(t, s, store.Query{Text: "Gəncə", Outlets: []string{"apa"}, Size: 10})
+	if len(r.Hits) != 1 {
+		t.Fatalf("Gəncə at apa: %d hits", len(r.Hits))
+	}
+	hl := r.Hits[0].Highlights
+	if len(hl["lead"]) != 1 || !strings.Contains(hl["lead"][0], "<mark>Gəncədə</mark>") {
+		t.Errorf("lead highlights %q", hl["lead"])
+	}
+	if len(hl["body"]) != 1 || hl["body"][0] != "<mark>Gəncə</mark> sakinləri sevinir." {
+		t.Errorf("body highlights %q, want the paragraph after the repeated lead only", hl["body"])
+	}
+}
+
+// testBrokenBytes: text with bytes that are not UTF-8 (a publisher's
+// broken encoding, a hostile client) is stored, and the words after a
+// broken byte are found like any other.
+func testBrokenBytes(t *testing.T, s store.Store) {
+	day := time.Date(2025, time.February, 21, 9, 0, 0, 0, time.UTC)
+	a := mk(t, "https://media.az/broken", "media", "ru", "", "Сводка\xd0 дня", "",
+		"\xd0\xbf\xd1 Начало текста. \xff Переговоры в Баку продолжились.\xfe\n\nЗавод открылся.", &day)
+	put(t, s, a)
+	for _, q := range []string{"дня", "Переговоры", "Баку", "завод"} {
+		r := search(t, s, store.Query{Text: q, Size: 5})
+		if r.Total != 1 {
+			t.Errorf("%q: %d hits, want the article", q, r.Total)
+		}
 	}
 }
 
@@ -715,11 +822,13 @@ func testBadQuery(t *testing.T, s store.Store) {
 
 func testBatchError(t *testing.T, s store.Store) {
 	f := fixtures(t)
+	// Callers pass validated articles (article.Validate runs where they
+	// enter newswatch); the store refuses only what it cannot key.
 	bad := f.byKey[en1]
-	bad.Outlet = ""
+	bad.ID = ""
 	bad2 := f.byKey[en2]
 	bad2.ID = "0123"
-	batch := []article.Article{f.byKey[az1], bad, f.byKey[ru1], bad2}
+	batch := Ptrs([]article.Article{f.byKey[az1], bad, f.byKey[ru1], bad2})
 	err := s.Put(context.Background(), batch)
 	var be *store.BatchError
 	if !errors.As(err, &be) {
@@ -747,7 +856,7 @@ func testConcurrent(t *testing.T, s store.Store) {
 		go func(w int) {
 			defer wg.Done()
 			for i := w; i < len(arts); i += 4 {
-				if err := s.Put(context.Background(), []article.Article{arts[i], arts[(i+1)%len(arts)]}); err != nil {
+				if err := s.Put(context.Background(), Ptrs([]article.Article{arts[i], arts[(i+1)%len(arts)]})); err != nil {
 					errs <- err
 					return
 				}
@@ -793,7 +902,7 @@ func testClose(t *testing.T, s store.Store) {
 		t.Fatalf("Close: %v", err)
 	}
 	ctx := context.Background()
-	if err := s.Put(ctx, f.arts[1:2]); !errors.Is(err, store.ErrClosed) {
+	if err := s.Put(ctx, Ptrs(f.arts[1:2])); !errors.Is(err, store.ErrClosed) {
 		t.Errorf("Put after Close = %v", err)
 	}
 	if _, err := s.Get(ctx, f.arts[0].ID); !errors.Is(err, store.ErrClosed) {

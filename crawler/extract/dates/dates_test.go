@@ -93,6 +93,9 @@ func TestParseText(t *testing.T) {
 		{"tr yesterday", "Dün 10:00", baku, "2025-02-21T10:00:00+04:00"},
 		{"yearless is latest past", "21 fevral 18:17", baku, "2025-02-21T18:17:00+04:00"},
 		{"yearless in future month goes back a year", "5 mart", baku, "2024-03-05T00:00:00+04:00"},
+		{"two-digit year after a month name", "( Pescasseroli, 14 Gennaio 20 )", time.UTC, "2020-01-14T00:00:00Z"},
+		{"two-digit year of the last century", "3 March 98", time.UTC, "1998-03-03T00:00:00Z"},
+		{"an hour is not a year", "14 Gennaio 20:30", time.UTC, "2025-01-14T20:30:00Z"},
 		// Rejections
 		{"future", "2025-03-01", baku, ""},
 		{"future hours", "22.02.2025 18:00", baku, ""},
@@ -183,6 +186,13 @@ func TestFind(t *testing.T) {
 				<div class="banner"><h2>Australian megablaze brought under control</h2><p>News24<br>13 Jan 2020, 22:11 GMT+10</p></div>
 				<ul><li><a href="/other">Customs officer arrested with a chimpanzee</a> <span class="post-date">09/09/2019</span></li></ul></body></html>`,
 			wantPub: "2020-01-13T22:11:00+10:00", wantSrc: "text",
+		},
+		{
+			name: "no h1 and a site name for title: the only heading is the story's title",
+			html: `<html><head><title>Gemeinde-Union e.V.</title></head><body>
+				<ul><li>Archiv<ul><li>16.06.2016</li><li><a href="/a">Ältere Meldung</a></li><li>27.09.2016</li></ul></li></ul>
+				<div class="row">Nachrichten und Pressemeldungen<div><p>2021-10-16 | Botschaft<br><h4>Die Nacht sei gesegnet!</h4></p><p>Morgen Abend ist die Nacht.</p></div></div></body></html>`,
+			wantPub: "2021-10-16T00:00:00Z", wantSrc: "text",
 		},
 		{
 			name:    "data-date attribute in the article header",
@@ -342,9 +352,81 @@ func TestFind(t *testing.T) {
 			wantPub: "2023-11-08T18:09:55-07:00", wantSrc: "meta",
 		},
 		{
+			name: "utc stamp shown on the day of the page's date-only dateline",
+			html: `<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2023-11-01T23:01:00Z"}</script>
+				<meta property="article:published_time" content="2023-11-01T23:01:00Z">
+				<body><article><h1>Titolo</h1><span class="data">02 Novembre 2023</span><p>Testo.</p></article></body>`,
+			wantPub: "2023-11-02T00:01:00+01:00", wantSrc: "jsonld",
+		},
+		{
+			name: "a dateline of the stamp's own utc day moves nothing",
+			html: `<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2023-11-01T23:01:00Z"}</script>
+				<body><article><h1>Titolo</h1><span class="data">01 Novembre 2023</span><p>Testo.</p></article></body>`,
+			wantPub: "2023-11-01T23:01:00Z", wantSrc: "jsonld",
+		},
+		{
+			name: "a dateline two days away is no zone evidence",
+			html: `<script type="application/ld+json">{"@type":"NewsArticle","datePublished":"2023-11-01T23:01:00Z"}</script>
+				<meta property="article:published_time" content="2023-11-01T23:01:00Z">
+				<body><article><h1>Titolo</h1><span class="data">03 Novembre 2023</span><p>Testo.</p></article></body>`,
+			wantPub: "2023-11-01T23:01:00Z", wantSrc: "jsonld",
+		},
+		{
 			name:    "modified before published is dropped",
 			html:    `<meta property="article:published_time" content="2025-02-21T10:00:00Z"><meta property="article:modified_time" content="2025-02-20T10:00:00Z">`,
 			wantPub: "2025-02-21T10:00:00Z", wantSrc: "meta",
+		},
+		{
+			name: "a page showing only an update date is dated by it",
+			html: `<script type="application/ld+json">{"@type":"Article","datePublished":"2016-08-29T21:54:39Z","dateModified":"2020-10-01T13:23:47Z"}</script>
+				<body><article><h1>How to grow hydrangeas</h1><div class="byline">By Jane Doe</div><div class="timestamp">Updated May 06, 2019</div><p>Body text.</p></article></body>`,
+			wantPub: "2019-05-06T00:00:00Z", wantMod: "2020-10-01T13:23:47Z", wantSrc: "text",
+		},
+		{
+			name: "an update date does not date a page that also shows its publication date",
+			html: `<script type="application/ld+json">{"@type":"Article","datePublished":"2016-08-29T21:54:39Z"}</script>
+				<body><article><h1>How to grow hydrangeas</h1><div class="timestamp">Updated May 06, 2019</div><p>Body text.</p>
+				<p class="meta-date">29.08.2016</p></article></body>`,
+			wantPub: "2016-08-29T21:54:39Z", wantSrc: "jsonld",
+		},
+		{
+			name: "an update date does not date a page with a publication label elsewhere",
+			html: `<script type="application/ld+json">{"@type":"Article","datePublished":"2016-08-29T21:54:39Z"}</script>
+				<body><article><h1>How to grow hydrangeas</h1><div class="timestamp">Aktualisiert am 06. Mai 2019</div>` + strings.Repeat("<p>Body text.</p>", 20) + `
+				<p>Erstmals veröffentlicht am 29.08.2016</p></article></body>`,
+			wantPub: "2016-08-29T21:54:39Z", wantSrc: "jsonld",
+		},
+		{
+			name: "publication and modification meta names behind a vendor prefix",
+			html: `<meta property="shareaholic:article_published_time" content="2017-06-07T11:19:22+02:00">
+				<meta property="shareaholic:article_modified_time" content="2020-06-05T23:21:19+02:00">
+				<meta name="shareaholic:site_id" content="20170601">
+				<body><h1>T</h1>` + strings.Repeat("<p>Text.</p>", 20) + `<p>Dieser Beitrag ist am 1. Juni 2017 in der Wochenzeitung erschienen.</p></body>`,
+			wantPub: "2017-06-07T11:19:22+02:00", wantMod: "2020-06-05T23:21:19+02:00", wantSrc: "meta",
+		},
+		{
+			name:    "a prefixed meta name that is no date name is ignored",
+			html:    `<meta name="vendor:site_published" content="2017-06-07"><meta name="x:pubdate_id" content="2017-06-08"><body><h1>T</h1><span class="date">09.06.2017</span></body>`,
+			wantPub: "2017-06-09T00:00:00Z", wantSrc: "text",
+		},
+		{
+			name: "without a URL, the page's canonical URL is the URL source",
+			html: `<head><link rel="canonical" href="http://www.example.de/2014/05/18/alles-neu/"></head>
+				<body><h1>Alles neu macht der Mai</h1><b class="time-info">06 PM | 18 Mai</b><p>Text.</p></body>`,
+			wantPub: "2014-05-18T00:00:00Z", wantSrc: "url",
+		},
+		{
+			name: "without a URL or canonical link, og:url",
+			html: `<head><meta property="og:url" content="/2014/05/18/alles-neu/"></head>
+				<body><h1>Alles neu macht der Mai</h1><b class="time-info">06 PM | 18 Mai</b><p>Text.</p></body>`,
+			wantPub: "2014-05-18T00:00:00Z", wantSrc: "url",
+		},
+		{
+			name: "the given URL goes before the canonical one",
+			url:  "http://www.example.de/2014/05/19/alles-neu/",
+			html: `<head><link rel="canonical" href="http://www.example.de/2014/05/18/alles-neu/"></head>
+				<body><h1>Alles neu macht der Mai</h1><p>Text.</p></body>`,
+			wantPub: "2014-05-19T00:00:00Z", wantSrc: "url",
 		},
 		{
 			name:    "nothing",
@@ -370,6 +452,34 @@ func TestFind(t *testing.T) {
 			check("Modified", r.Modified, c.wantMod)
 			if r.Source != c.wantSrc {
 				t.Errorf("Source = %q, want %q", r.Source, c.wantSrc)
+			}
+		})
+	}
+}
+
+// TestFirstPost checks the last resort for discussions: the first short
+// date label inside a comment or post container.
+func TestFirstPost(t *testing.T) {
+	cases := []struct{ name, html, want string }{
+		{"forum thread", `<html><head><title>Forum</title></head><body><h1>Kein App Store mehr über mobile Daten</h1>
+			<div class="MtnComment"><div class="MtnCommentInformation"><span class="MtnCommentTime"><span>28.09.19</span><span>12:44</span></span></div><div class="MtnCommentText">Hallo, hat jemand eine Idee?</div></div>
+			<div class="MtnComment"><div class="MtnCommentInformation"><span class="MtnCommentTime"><span>29.09.19</span><span>08:10</span></span></div><div class="MtnCommentText">Bei mir auch.</div></div></body></html>`, "2019-09-28"},
+		{"blog comments", `<body><h1>Roomba</h1><p>Text.</p><ol class="commentlist"><li><div class="comment-meta">15. Dezember 2015 um 11:21</div><p>Danke!</p></li>
+			<li><div class="comment-meta">16. Dezember 2015 um 09:02</div><p>Gern.</p></li></ol></body>`, "2015-12-15"},
+		{"a sentence that mentions a date", `<body><h1>T</h1><div class="comment"><p>Ich war am 28.09.2019 dort und es hat mir sehr gut gefallen.</p></div></body>`, ""},
+		{"a date outside any comment", `<body><h1>T</h1><div class="post-date">28.09.2019</div></body>`, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			d := doc(t, c.html)
+			f := finder{opt: Options{Now: now, Location: time.UTC}, doc: d}
+			f.walk(d)
+			got := ""
+			if p := f.firstPost(); p != nil {
+				got = p.p.t.Format("2006-01-02")
+			}
+			if got != c.want {
+				t.Errorf("firstPost = %q, want %q", got, c.want)
 			}
 		})
 	}

@@ -8,8 +8,9 @@
 // day most sources give wins, ties going to the most trusted source. One
 // piece of text is one vote; reader comments, related-story lists and
 // "Updated:" dates do not vote; a structured dateModified backs a visible
-// dateline of its day. When JSON-LD and meta tags agree, the page text is
-// not read. Pages without any candidate fall back to go-htmldate's
+// dateline of its day. A page whose only visible date is an "Updated:" one
+// is dated by it. When JSON-LD and meta tags agree, the page text is read
+// only for that. Pages without any candidate fall back to go-htmldate's
 // extensive search. Dates without an offset are taken in the outlet's time
 // zone; future and pre-1995 dates are rejected.
 package dates
@@ -28,26 +29,20 @@ import (
 	htmldate "github.com/markusmobius/go-htmldate"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
-)
 
-// Sources reported in Result.Source.
-const (
-	SourceJSONLD = "jsonld"
-	SourceMeta   = "meta"
-	SourceTime   = "time"
-	SourceURL    = "url"
-	SourceText   = "text"
+	"github.com/newswatch/newswatch/article"
 )
 
 // Options tell Find about the page.
 type Options struct {
-	URL      string         // page URL (dates in the path are a source)
+	URL      string         // page URL (dates in the path are a source); "" means the page's own canonical link or og:url
 	Location *time.Location // outlet time zone for dates without offset; nil means UTC
 	Now      time.Time      // fetch time: relative dates count back from it, later dates are rejected; zero means time.Now()
 }
 
 // Result is what Find found. Published and Modified are nil when not found.
-// Source names where Published came from (jsonld|meta|time|url|text), or
+// Source names where Published came from (one of the article.DateSource*
+// values jsonld, meta, time, url, text), or
 // where Modified came from when only that was found; "" when neither.
 type Result struct {
 	Published, Modified *time.Time
@@ -97,6 +92,7 @@ type finder struct {
 	h1s        []elem // <h1> elements with words in them, up to maxH1
 	heads      []elem // <h2>-<h4> elements with words, while no <h1> is seen
 	title      string // text of <title>
+	canonical  string // href of <link rel="canonical">
 	h1Order    int
 	h1InArt    bool
 	dateLike   []elem       // elements whose class/id says "date"
@@ -109,6 +105,7 @@ type finder struct {
 
 	visDone        bool
 	visAbs, visRel []cand
+	visUpd         []cand
 }
 
 func (f *finder) walk(n *html.Node) {
@@ -126,6 +123,10 @@ func (f *finder) walk(n *html.Node) {
 				return
 			case atom.Meta:
 				f.metas = append(f.metas, n)
+			case atom.Link:
+				if f.canonical == "" && strings.EqualFold(strings.TrimSpace(attr(n, "rel")), "canonical") {
+					f.canonical = strings.TrimSpace(attr(n, "href"))
+				}
 			case atom.H1:
 				// The article title: the first <h1> with words in it (a
 				// logo wrapped in <h1> has none), one inside <article>
@@ -196,6 +197,11 @@ func (f *finder) pickH1() {
 		// No <h1>: the story's title is the first lesser heading that
 		// the page title names.
 		if e, ok := f.titleHeading(f.heads); ok {
+			f.h1, f.h1Order, f.h1InArt = e.n, e.order, e.inArt
+		} else if len(f.heads) == 1 {
+			// The page's only heading is its story's title, whatever
+			// the <title> says (a site name on some CMSs).
+			e := f.heads[0]
 			f.h1, f.h1Order, f.h1InArt = e.n, e.order, e.inArt
 		}
 		return
@@ -331,7 +337,7 @@ type sourced struct {
 }
 
 func (f *finder) structured() {
-	metas := f.meta(pubMeta)
+	metas := f.meta(pubMeta, false)
 	var strong, weak []cand
 	for _, c := range metas {
 		if c.prio < weakMeta {
@@ -349,29 +355,29 @@ func (f *finder) structured() {
 	// article last. (Measured on the date benchmark: where two sources
 	// disagree, the earlier one is right more often.)
 	f.mod = []sourced{
-		{SourceJSONLD, best(f.jsonLD("dateModified"))},
-		{SourceMeta, best(f.meta(modMeta))},
-		{SourceTime, f.timeElems(true, 0, 30)},
+		{article.DateSourceJSONLD, best(f.jsonLD("dateModified"))},
+		{article.DateSourceMeta, best(f.meta(modMeta, true))},
+		{article.DateSourceTime, f.timeElems(true, 0, 30)},
 	}
 	ld, sm := best(f.jsonLD("datePublished")), best(strong)
 	if settled(ld, sm) {
 		// JSON-LD and the publication meta tags agree on the day in the
-		// page's own zone: the page text cannot outvote them in practice,
-		// and reading it is most of the cost.
-		f.pub = []sourced{{SourceJSONLD, ld}, {SourceMeta, sm}}
+		// page's own zone: the page text cannot outvote them in practice
+		// (only an update-only dateline replaces them, see updatedOnly).
+		f.pub = []sourced{{article.DateSourceJSONLD, ld}, {article.DateSourceMeta, sm}}
 		return
 	}
 	f.pub = []sourced{
-		{SourceJSONLD, ld},
-		{SourceMeta, sm},
-		{SourceTime, f.timeElems(false, 0, 10)},
-		{SourceText, f.labeled()},
-		{SourceURL, f.urlCand()},
-		{SourceText, f.visibleText(0, afterTitlePrio-1)},
-		{SourceTime, f.timeElems(false, 20, 20)},
-		{SourceText, f.visibleText(afterTitlePrio, 1<<30)},
-		{SourceMeta, best(weak)},
-		{SourceTime, f.timeElems(false, 30, 30)},
+		{article.DateSourceJSONLD, ld},
+		{article.DateSourceMeta, sm},
+		{article.DateSourceTime, f.timeElems(false, 0, 10)},
+		{article.DateSourceText, f.labeled()},
+		{article.DateSourceURL, f.urlCand()},
+		{article.DateSourceText, f.visibleText(0, afterTitlePrio-1)},
+		{article.DateSourceTime, f.timeElems(false, 20, 20)},
+		{article.DateSourceText, f.visibleText(afterTitlePrio, 1<<30)},
+		{article.DateSourceMeta, best(weak)},
+		{article.DateSourceTime, f.timeElems(false, 30, 30)},
 	}
 }
 
@@ -404,6 +410,9 @@ func (f *finder) published() (*time.Time, string) {
 		src  string
 		rank int
 	}
+	if u := f.updatedOnly(); u != nil {
+		return f.present(u.p), article.DateSourceText
+	}
 	var votes []vote
 	for i, s := range f.pub {
 		if s.c != nil && !f.counted(s.c, i) {
@@ -412,7 +421,10 @@ func (f *finder) published() (*time.Time, string) {
 	}
 	if len(votes) == 0 {
 		if t := f.htmldate(); t != nil {
-			return t, SourceText
+			return t, article.DateSourceText
+		}
+		if c := f.firstPost(); c != nil {
+			return f.present(c.p), article.DateSourceText
 		}
 		return nil, ""
 	}
@@ -427,7 +439,7 @@ func (f *finder) published() (*time.Time, string) {
 	// structured publication date being the creation of the CMS record.
 	if mod := f.structuredModified(); mod != nil {
 		for _, v := range votes {
-			if v.src != SourceJSONLD && v.src != SourceMeta && day(v.t) == day(mod) {
+			if v.src != article.DateSourceJSONLD && v.src != article.DateSourceMeta && day(v.t) == day(mod) {
 				support[day(mod)]++
 				break
 			}
@@ -448,16 +460,31 @@ func (f *finder) published() (*time.Time, string) {
 	return win.t, win.src
 }
 
+// updatedOnly returns the date after an update label ("Updated Mar 12,
+// 2020", "Aktualisiert am 06. Mär. 2023") by the title or in a date-like
+// element when that is the only date the page shows its readers: no other
+// visible date and no publication label. Such a page presents itself as
+// (re)published on that day; its structured datePublished is the creation
+// of the CMS record, often years older.
+func (f *finder) updatedOnly() *cand {
+	f.visibleText(0, 0) // collects f.visUpd
+	u := best(f.visUpd)
+	if u == nil || len(f.visAbs) > 0 || f.labeled() != nil {
+		return nil
+	}
+	return u
+}
+
 // counted reports whether the date c of source i was read from a page
 // node that an earlier source already voted with (the dateline element by
 // the title is found both as a date-like element and by the scan after the
 // title): one piece of text is one vote.
 func (f *finder) counted(c *cand, i int) bool {
-	if f.pub[i].name == SourceTime {
+	if f.pub[i].name == article.DateSourceTime {
 		// Two <time>/itemprop elements with the same timestamp (a typed
 		// wrapper and the <time> inside or beside it) are one statement.
 		for _, s := range f.pub[:i] {
-			if s.name == SourceTime && s.c != nil && s.c.p.t.Equal(c.p.t) {
+			if s.name == article.DateSourceTime && s.c != nil && s.c.p.t.Equal(c.p.t) {
 				return true
 			}
 		}
@@ -481,7 +508,7 @@ func (f *finder) counted(c *cand, i int) bool {
 // structuredModified is the modification date from JSON-LD or meta tags.
 func (f *finder) structuredModified() *time.Time {
 	for _, s := range f.mod {
-		if s.c != nil && (s.name == SourceJSONLD || s.name == SourceMeta) {
+		if s.c != nil && (s.name == article.DateSourceJSONLD || s.name == article.DateSourceMeta) {
 			return f.present(s.c.p)
 		}
 	}
@@ -511,7 +538,7 @@ func (f *finder) present(p parsed) *time.Time {
 				t = t.In(loc)
 			} else if f.opt.Location != time.UTC {
 				t = t.In(f.opt.Location)
-			} else if loc := f.urlDayZone(t); loc != nil {
+			} else if loc := f.dayZone(t); loc != nil {
 				t = t.In(loc)
 			}
 		}
@@ -538,17 +565,24 @@ func (f *finder) localZone(t time.Time) *time.Location {
 	return nil
 }
 
-// urlDayZone handles a UTC timestamp on a page of unknown zone whose URL
-// names the neighbouring calendar day (/2023/11/08/ for 2023-11-09T01:09Z):
-// the URL carries the outlet's local day, so the instant is shown at the
-// smallest whole-hour offset that falls on that day. The instant is
-// unchanged.
-func (f *finder) urlDayZone(t time.Time) *time.Location {
+// dayZone handles a UTC timestamp on a page of unknown zone whose URL
+// (/2023/11/08/ for 2023-11-09T01:09Z) or, without a URL date, whose
+// date-only visible dateline ("02 Novembre 2023" for
+// 2023-11-01T23:01Z) names the neighbouring calendar day: both carry the
+// outlet's local day, so the instant is shown at the smallest whole-hour
+// offset that falls on that day. The instant is unchanged.
+func (f *finder) dayZone(t time.Time) *time.Location {
 	u := f.fromURL()
+	if u == nil {
+		u = f.visibleDay()
+	}
 	if u == nil {
 		return nil
 	}
 	uy, um, ud := u.Date()
+	if y, m, d := t.Date(); y == uy && m == um && d == ud {
+		return nil // already on that day
+	}
 	for h := 1; h <= 14; h++ {
 		for _, off := range []int{h, -h} {
 			if h == 14 && off < 0 {
@@ -562,6 +596,20 @@ func (f *finder) urlDayZone(t time.Time) *time.Location {
 		}
 	}
 	return nil
+}
+
+// visibleDay is the day of the page's visible dateline (the best date of
+// the date-like elements, else of the text around the title) when it is a
+// date without a time.
+func (f *finder) visibleDay() *time.Time {
+	c := f.visibleText(0, afterTitlePrio-1)
+	if c == nil {
+		c = f.visibleText(afterTitlePrio, 1<<30)
+	}
+	if c == nil || c.p.hasTime || c.p.zoned || c.p.kind != absolute {
+		return nil
+	}
+	return &c.p.t
 }
 
 func absDur(d time.Duration) time.Duration {
@@ -730,7 +778,42 @@ var modMeta = map[string]int{
 	"updated_time": 2, "article:updated_time": 1,
 }
 
-func (f *finder) meta(names map[string]int) []cand {
+// vendorNames are the publication and modification meta names that
+// plug-ins and CMSs repeat behind their own prefix
+// ("shareaholic:article_published_time", "nastooh:publishDate",
+// "vr:published-time"), by their letters alone.
+var vendorNames = map[string]bool{
+	"articlepublishedtime": true, "publishedtime": true, "publishtime": true, "publishdate": true,
+	"pubdate": true, "datepublished": true, "publicationdate": true,
+	"articlemodifiedtime": true, "modifiedtime": true, "datemodified": true, "updatedtime": true,
+}
+
+// vendorMeta gives a prefixed meta name ("vendor:name") whose name, by
+// its letters, is a publication (modified false) or modification
+// (modified true) name the priority of a specific meta tag (3).
+func vendorMeta(key string, modified bool) (int, bool) {
+	i := strings.LastIndexByte(key, ':')
+	if i <= 0 {
+		return 0, false
+	}
+	letters := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' {
+			return r
+		}
+		return -1
+	}, key[i+1:])
+	if !vendorNames[letters] {
+		return 0, false
+	}
+	if isMod := strings.Contains(letters, "modified") || strings.Contains(letters, "updated"); isMod != modified {
+		return 0, false
+	}
+	return 3, true
+}
+
+// meta returns the dates of the meta tags named in names (pubMeta, or
+// modMeta when modified is set), with their priorities.
+func (f *finder) meta(names map[string]int, modified bool) []cand {
 	var out []cand
 	for _, m := range f.metas {
 		content := strings.TrimSpace(attr(m, "content"))
@@ -744,7 +827,9 @@ func (f *finder) meta(names map[string]int) []cand {
 			key := strings.ToLower(strings.TrimSpace(attr(m, a)))
 			prio, ok := names[key]
 			if !ok {
-				continue
+				if prio, ok = vendorMeta(key, modified); !ok {
+					continue
+				}
 			}
 			if key == "parsely-page" {
 				var pp struct {
@@ -858,11 +943,29 @@ func (f *finder) urlCand() *cand {
 	return &cand{p: parsed{t: *t}}
 }
 
+// pageURL is the page's URL: Options.URL, else the URL the page gives
+// as its own (<link rel="canonical">, og:url).
+func (f *finder) pageURL() string {
+	if f.opt.URL != "" {
+		return f.opt.URL
+	}
+	if f.canonical != "" {
+		return f.canonical
+	}
+	for _, m := range f.metas {
+		if strings.EqualFold(attr(m, "property"), "og:url") {
+			return strings.TrimSpace(attr(m, "content"))
+		}
+	}
+	return ""
+}
+
 func (f *finder) fromURL() *time.Time {
-	if f.opt.URL == "" {
+	raw := f.pageURL()
+	if raw == "" {
 		return nil
 	}
-	u, err := url.Parse(f.opt.URL)
+	u, err := url.Parse(raw)
 	if err != nil {
 		return nil
 	}
@@ -965,6 +1068,9 @@ func (f *finder) visibleCands() (abs, rel []cand) {
 				// "Updated: ..." is not the publication date, but in
 				// "Written: 07.11.2023 15:03 / Updated: ..." the date
 				// before the label is.
+				if p, ok := f.parse(l[m[1]:]); ok && p.kind == absolute {
+					f.visUpd = append(f.visUpd, cand{p, prio, node})
+				}
 				s = l[:m[0]]
 				if p, ok := f.parse(s); !ok || p.kind != absolute {
 					return
@@ -1282,6 +1388,24 @@ func countSegments(doc *html.Node, limit int) int {
 	}
 	rec(doc)
 	return c
+}
+
+// firstPost returns the date of the first post of a discussion: on a page
+// that dates nothing but its reader comments or forum posts (no other
+// source gave a date), the first of them opened the thread. A short text
+// (a date label, not a sentence that mentions a date) inside a comment
+// container, in document order.
+func (f *finder) firstPost() *cand {
+	for _, n := range f.texts {
+		t := strings.TrimSpace(n.Data)
+		if len(t) > maxRelativeLen || !strings.ContainsAny(t, "0123456789") || !inComment(n) {
+			continue
+		}
+		if p, ok := f.parse(t); ok && p.kind == absolute {
+			return &cand{p, 0, n}
+		}
+	}
+	return nil
 }
 
 // htmldate is the last resort: go-htmldate's extensive search (original

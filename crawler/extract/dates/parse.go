@@ -143,6 +143,9 @@ var (
 	reCJK = regexp.MustCompile(`((?:19|20)\d{2})\s*[年년]\s*([01]?\d)\s*[月월]\s*([0-3]?\d)\s*[日일]`)
 	// 21.02.25 (two-digit year), only in short date labels
 	reDMY2 = regexp.MustCompile(`(?:^|[^\d.])([0-3]?\d)\.([01]?\d)\.(\d{2})(?:$|[^\d.])`)
+	// the two-digit year right after a day and month name ("14 Gennaio
+	// 20"), not an hour ("14 Gennaio 20:30") or a count ("20 people")
+	reTwoDigitYear = regexp.MustCompile(`^\.?[\s,-]{0,2}(\d{2})\s*(?:$|[)\]|])`)
 	// 20250221 (compact), bounded by non-digits
 	reCompact = regexp.MustCompile(`(?:^|[^\d])((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])(?:$|[^\d])`)
 	// 18:17, 18:17:05, 6:17 pm, 18.17 is not accepted (ambiguous)
@@ -365,14 +368,24 @@ func parse(raw string, loc *time.Location, now time.Time) (parsed, bool) {
 		if m := reDayMon.FindStringSubmatchIndex(ns); m != nil {
 			d, _ := strconv.Atoi(ns[m[2]:m[3]])
 			mo := int(months[ns[m[4]:m[5]]])
-			nl := now.In(loc)
-			y := nl.Year()
-			if time.Date(y, time.Month(mo), d, 0, 0, 0, 0, loc).After(nl) {
-				y--
-			}
-			try(y, mo, d, m[2], m[5])
-			if c != nil {
-				c.k = yearless
+			if yy := reTwoDigitYear.FindStringSubmatch(ns[m[5]:]); yy != nil && len(ns) <= 40 {
+				// "14 Gennaio 20", "14-Jan-20" in a short date label: a
+				// two-digit year, not a yearless date.
+				y, _ := strconv.Atoi(yy[1])
+				if y += 2000; y > now.Year() {
+					y -= 100
+				}
+				try(y, mo, d, m[2], m[5]+len(yy[0]))
+			} else {
+				nl := now.In(loc)
+				y := nl.Year()
+				if time.Date(y, time.Month(mo), d, 0, 0, 0, 0, loc).After(nl) {
+					y--
+				}
+				try(y, mo, d, m[2], m[5])
+				if c != nil {
+					c.k = yearless
+				}
 			}
 		}
 	}
