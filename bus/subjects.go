@@ -54,15 +54,27 @@ const (
 	// watcher has scheduled: "<watch ID>.<story ID>" -> when it is due.
 	BucketWatchPending = "watch_pending"
 
-	// StreamWatchEvents holds the events of every watch, one subject per
-	// watch: "watches.events.<watch ID>". Server-sent event streams
-	// replay it from Last-Event-ID (the stream sequence); webhooks are
-	// delivered from it.
+	// StreamWatchEvents holds the events of every watch: an article or
+	// version that matched watches is one message on "watches.matches"
+	// naming all of them (messages in proportion to articles, not to
+	// matches); the other events (outlet status, coverage gaps) are one
+	// message on "watches.events.<watch ID>"; a webhook delivery that
+	// failed is retried from a message on "watches.retries.<watch ID>".
+	// Server-sent event streams replay it from Last-Event-ID (the stream
+	// sequence); webhooks are delivered from it.
 	StreamWatchEvents = "WATCH_EVENTS"
-	// WatchEventsPrefix starts every watch event subject.
+	// WatchEventsPrefix starts the subject of a watch's own events.
 	WatchEventsPrefix = "watches.events."
-	// WatchEventsSubjects is the subject filter of StreamWatchEvents.
+	// WatchEventsSubjects is the subject filter of the watches' own events.
 	WatchEventsSubjects = "watches.events.*"
+	// WatchMatchesSubject is the subject of the article and edit events of
+	// every watch, one message per article version.
+	WatchMatchesSubject = "watches.matches"
+	// WatchRetriesPrefix starts the subject of a webhook delivery retried
+	// for one watch.
+	WatchRetriesPrefix = "watches.retries."
+	// WatchRetriesSubjects is the subject filter of the retried deliveries.
+	WatchRetriesSubjects = "watches.retries.*"
 	// StreamWatchDead holds the watch events whose webhook failed every
 	// delivery attempt: "watches.dead.<watch ID>".
 	StreamWatchDead = "WATCH_DEAD"

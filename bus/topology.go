@@ -146,9 +146,9 @@ func NewTopology(cfg StreamConfig, replicas int) (Topology, error) {
 	}
 	// events is a stream of events (no articles): the oldest go first,
 	// after maxAge.
-	events := func(name, description, subjects string, maxAge, duplicates time.Duration) jetstream.StreamConfig {
+	events := func(name, description, subjects string, maxAge, duplicates time.Duration, more ...string) jetstream.StreamConfig {
 		return jetstream.StreamConfig{
-			Name: name, Description: description, Subjects: []string{subjects},
+			Name: name, Description: description, Subjects: append([]string{subjects}, more...),
 			Retention: jetstream.LimitsPolicy, Storage: jetstream.FileStorage, Discard: jetstream.DiscardOld,
 			Duplicates: duplicates, MaxAge: maxAge, MaxMsgs: -1, MaxBytes: -1, Replicas: replicas, Compression: compression,
 		}
@@ -182,8 +182,8 @@ func NewTopology(cfg StreamConfig, replicas int) (Topology, error) {
 				Replicas:    replicas,
 				Compression: compression,
 			},
-			events(StreamWatchEvents, "newswatch watch events (new matching articles, edits, outlet status, coverage gaps), one subject per watch",
-				WatchEventsSubjects, cfg.WatchEventsMaxAge, cfg.Duplicates),
+			events(StreamWatchEvents, "newswatch watch events: matching articles and edits (one message per version for all its watches), outlet status and coverage gaps (one subject per watch), webhook retries",
+				WatchEventsSubjects, cfg.WatchEventsMaxAge, cfg.Duplicates, WatchMatchesSubject, WatchRetriesSubjects),
 			events(StreamWatchDead, "newswatch watch events whose webhook failed every delivery attempt", WatchDeadSubjects, cfg.EventsMaxAge, 0),
 		},
 		Buckets: []jetstream.KeyValueConfig{{

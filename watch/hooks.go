@@ -74,45 +74,111 @@ func NewHookClient(policy netguard.Policy, timeout time.Duration, redirects int,
 	}
 }
 
-// handle delivers one event in a worker; the message is acked once it is
-// delivered (or its watch has no webhook, or is gone), retried later by a
-// delayed negative ack, or dead-lettered after the last attempt.
+// handle delivers the events of one message of WATCH_EVENTS in the
+// background; each delivery attempt waits for one of Workers slots.
 func (h *hookSender) handle(ctx context.Context, m jetstream.Msg) {
-	select {
-	case h.slots <- struct{}{}:
-	case <-ctx.Done():
-		return
-	}
 	h.wg.Add(1)
 	go func() {
 		defer h.wg.Done()
-		defer func() { <-h.slots }()
 		h.deliver(ctx, m)
 	}()
 }
 
 func (h *hookSender) wait() { h.wg.Wait() }
 
+// deliver delivers the events of m to the webhooks of their watches. A
+// watch's own event, or a retry, is acked once delivered (or its watch
+// has no webhook, or is gone), retried later by a delayed negative ack, or
+// dead-lettered after the last attempt. A matches message is delivered to
+// every webhook of its watches at once; a delivery that fails continues
+// from a retry message of its own, and m is acked once those are
+// published (if that fails, m is delivered again later, and so are the
+// deliveries that had succeeded: webhooks are at least once, their
+// receivers tell repeats by Newswatch-Event-Id).
 func (h *hookSender) deliver(ctx context.Context, m jetstream.Msg) {
-	id := strings.TrimPrefix(m.Subject(), bus.WatchEventsPrefix)
-	w, ok := h.watch(id)
-	if !ok || w.Webhook == nil {
-		_ = m.Ack()
-		return
-	}
 	md, err := m.Metadata()
 	if err != nil {
 		_ = m.Ack()
 		return
 	}
-	var ev Event
-	if err := json.Unmarshal(m.Data(), &ev); err != nil {
+	evs, err := EventsOf(m.Subject(), m.Data(), md.Sequence.Stream)
+	if err != nil {
+		h.log.Warn("skipping a message that holds no watch event", zap.String("subject", m.Subject()), zap.Error(err))
 		_ = m.Ack()
 		return
 	}
-	ev.ID = strconv.FormatUint(md.Sequence.Stream, 10)
-	body, _ := json.Marshal(ev)
-	err = h.post(ctx, w, ev, body)
+	if strings.HasPrefix(m.Subject(), bus.WatchRetriesPrefix) {
+		// Its first delivery waits out the back-off after the attempts
+		// made before it was published; each later one is an attempt.
+		before, _ := strconv.Atoi(m.Headers().Get(headerAttempts))
+		before = max(before, 1)
+		if md.NumDelivered <= 1 {
+			_ = m.NakWithDelay(h.cfg.Backoff.Delay(before - 1))
+			return
+		}
+		h.deliverOne(ctx, m, evs[0], before+int(md.NumDelivered)-1)
+		return
+	}
+	if m.Subject() != bus.WatchMatchesSubject {
+		h.deliverOne(ctx, m, evs[0], int(md.NumDelivered))
+		return
+	}
+	var (
+		mu     sync.Mutex
+		failed []*nats.Msg
+		wg     sync.WaitGroup
+	)
+	for _, ev := range evs {
+		w, ok := h.watch(ev.Watch)
+		if !ok || w.Webhook == nil {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			err := h.send(ctx, m, w, ev)
+			if err == nil || ctx.Err() != nil {
+				return
+			}
+			var next *nats.Msg
+			if h.cfg.Attempts > 1 {
+				h.log.Info("webhook failed; retrying", zap.String("watch", w.ID), zap.String("event", ev.ID), zap.Int("attempt", 1), zap.Error(err))
+				next, err = retryMsg(ev, 1)
+			} else {
+				next, err = h.deadMsg(w, ev, 1, err)
+			}
+			if err != nil {
+				h.log.Error("webhook delivery dropped: its retry cannot be made", zap.String("watch", w.ID), zap.String("event", ev.ID), zap.Error(err))
+				return
+			}
+			mu.Lock()
+			failed = append(failed, next)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		_ = m.Nak()
+		return
+	}
+	for _, next := range failed {
+		if err := h.publish(ctx, next); err != nil {
+			h.log.Warn("webhook retry not published; delivering the events again later", zap.String("subject", next.Subject), zap.Error(err))
+			_ = m.NakWithDelay(h.cfg.Backoff.Delay(int(md.NumDelivered) - 1))
+			return
+		}
+	}
+	_ = m.Ack()
+}
+
+// deliverOne makes attempt number attempt of the one event of m.
+func (h *hookSender) deliverOne(ctx context.Context, m jetstream.Msg, ev Event, attempt int) {
+	w, ok := h.watch(ev.Watch)
+	if !ok || w.Webhook == nil {
+		_ = m.Ack()
+		return
+	}
+	err := h.send(ctx, m, w, ev)
 	if err == nil {
 		_ = m.Ack()
 		return
@@ -121,28 +187,64 @@ func (h *hookSender) deliver(ctx context.Context, m jetstream.Msg) {
 		_ = m.Nak()
 		return
 	}
-	attempt := int(md.NumDelivered)
 	if attempt < h.cfg.Attempts {
 		delay := h.cfg.Backoff.Delay(attempt - 1)
 		h.log.Info("webhook failed; retrying", zap.String("watch", w.ID), zap.String("event", ev.ID), zap.Int("attempt", attempt), zap.Duration("in", delay), zap.Error(err))
 		_ = m.NakWithDelay(delay)
 		return
 	}
-	h.log.Warn("webhook failed every attempt; event dead-lettered", zap.String("watch", w.ID), zap.String("event", ev.ID), zap.Int("attempts", attempt), zap.Error(err))
-	dead := nats.NewMsg(bus.WatchDeadPrefix + w.ID)
-	dead.Data = body
-	dead.Header.Set(HeaderDeadError, oneLine(err.Error()))
-	dead.Header.Set(HeaderDeadAttempts, strconv.Itoa(attempt))
-	dead.Header.Set(HeaderDeadURL, w.Webhook.URL)
-	dead.Header.Set(jetstream.MsgIDHeader, "dead:"+ev.ID)
-	pctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if _, perr := h.js.PublishMsg(pctx, dead, jetstream.WithExpectStream(bus.StreamWatchDead)); perr != nil {
-		h.log.Warn("dead letter not published; retrying the delivery", zap.Error(perr))
+	dead, err := h.deadMsg(w, ev, attempt, err)
+	if err == nil {
+		err = h.publish(ctx, dead)
+	}
+	if err != nil {
+		h.log.Warn("dead letter not published; retrying the delivery", zap.Error(err))
 		_ = m.NakWithDelay(h.cfg.Backoff.Delay(attempt))
 		return
 	}
 	_ = m.Ack()
+}
+
+// send makes one delivery attempt of ev to w's webhook, in one of the
+// Workers slots; m is kept from redelivery meanwhile.
+func (h *hookSender) send(ctx context.Context, m jetstream.Msg, w Watch, ev Event) error {
+	select {
+	case h.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-h.slots }()
+	_ = m.InProgress()
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	return h.post(ctx, w, ev, body)
+}
+
+// deadMsg is the WATCH_DEAD message of ev, whose delivery to w failed
+// attempts times, the last with cause.
+func (h *hookSender) deadMsg(w Watch, ev Event, attempts int, cause error) (*nats.Msg, error) {
+	h.log.Warn("webhook failed every attempt; event dead-lettered", zap.String("watch", w.ID), zap.String("event", ev.ID), zap.Int("attempts", attempts), zap.Error(cause))
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return nil, err
+	}
+	dead := nats.NewMsg(bus.WatchDeadPrefix + w.ID)
+	dead.Data = body
+	dead.Header.Set(HeaderDeadError, oneLine(cause.Error()))
+	dead.Header.Set(HeaderDeadAttempts, strconv.Itoa(attempts))
+	dead.Header.Set(HeaderDeadURL, w.Webhook.URL)
+	dead.Header.Set(jetstream.MsgIDHeader, "dead:"+w.ID+":"+ev.ID)
+	return dead, nil
+}
+
+// publish puts a retry or dead letter on its stream.
+func (h *hookSender) publish(ctx context.Context, msg *nats.Msg) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	_, err := h.js.PublishMsg(ctx, msg)
+	return err
 }
 
 func oneLine(s string) string {

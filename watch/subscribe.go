@@ -2,10 +2,8 @@ package watch
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 
 	"github.com/nats-io/nats.go/jetstream"
 
@@ -17,15 +15,25 @@ import (
 // every event the stream still keeps after it), with from 0 those
 // published from now on. The channel closes when ctx is done or the
 // stream cannot be read (the error is then sent on errs).
+//
+// It reads the headers of the watch's own messages and of every matches
+// message (which name their watches in a header), and fetches the body of
+// those that hold an event of the watch only: a client of one watch does
+// not receive every other watch's articles.
 func (s *Store) Subscribe(ctx context.Context, id string, from uint64) (<-chan Event, <-chan error, error) {
 	if _, err := s.Get(ctx, id); err != nil {
 		return nil, nil, err
 	}
-	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{bus.WatchEventsPrefix + id}, DeliverPolicy: jetstream.DeliverNewPolicy}
+	st, err := s.js.Stream(ctx, bus.StreamWatchEvents)
+	if err != nil {
+		return nil, nil, fmt.Errorf("follow the events of watch %s: %w", id, err)
+	}
+	cfg := jetstream.OrderedConsumerConfig{FilterSubjects: []string{bus.WatchEventsPrefix + id, bus.WatchMatchesSubject},
+		DeliverPolicy: jetstream.DeliverNewPolicy, HeadersOnly: true}
 	if from > 0 {
 		cfg.DeliverPolicy, cfg.OptStartSeq = jetstream.DeliverByStartSequencePolicy, from
 	}
-	cons, err := s.js.OrderedConsumer(ctx, bus.StreamWatchEvents, cfg)
+	cons, err := st.OrderedConsumer(ctx, cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("follow the events of watch %s: %w", id, err)
 	}
@@ -48,12 +56,24 @@ func (s *Store) Subscribe(ctx context.Context, id string, from uint64) (<-chan E
 				}
 				return
 			}
-			var ev Event
-			md, merr := m.Metadata()
-			if merr != nil || json.Unmarshal(m.Data(), &ev) != nil {
-				continue
+			md, err := m.Metadata()
+			if err != nil || !holds(m.Subject(), m.Headers(), id) {
+				continue // another watch's matches
 			}
-			ev.ID = strconv.FormatUint(md.Sequence.Stream, 10)
+			raw, err := st.GetMsg(ctx, md.Sequence.Stream)
+			if errors.Is(err, jetstream.ErrMsgNotFound) {
+				continue // aged out since
+			}
+			if err != nil {
+				if ctx.Err() == nil {
+					errs <- fmt.Errorf("read event %d of watch %s: %w", md.Sequence.Stream, id, err)
+				}
+				return
+			}
+			ev, ok := eventOf(raw.Subject, raw.Data, raw.Sequence, id)
+			if !ok {
+				continue // not an event
+			}
 			select {
 			case out <- ev:
 			case <-ctx.Done():

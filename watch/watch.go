@@ -330,9 +330,14 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	if err := s.kv.Purge(ctx, id); err != nil {
 		return fmt.Errorf("delete watch %s: %w", id, err)
 	}
+	// Its own events and retries go; its part of the matches messages
+	// (shared with other watches) is never read again, and those
+	// messages age out of the stream with the others.
 	st, err := s.js.Stream(ctx, bus.StreamWatchEvents)
-	if err == nil {
-		err = st.Purge(ctx, jetstream.WithPurgeSubject(bus.WatchEventsPrefix+id))
+	for _, subject := range []string{bus.WatchEventsPrefix + id, bus.WatchRetriesPrefix + id} {
+		if err == nil {
+			err = st.Purge(ctx, jetstream.WithPurgeSubject(subject))
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("delete the events of watch %s: %w", id, err)

@@ -32,7 +32,10 @@ type receiver struct {
 	mu     sync.Mutex
 	bodies [][]byte
 	sigs   []string
-	status int // answer; 0: 204
+	ids    []string // Newswatch-Event-Id
+	at     []time.Time
+	status int      // answer; 0: 204
+	fail   int      // the first fail deliveries are answered 503
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -42,7 +45,13 @@ func newReceiver(t *testing.T) *receiver {
 		r.mu.Lock()
 		r.bodies = append(r.bodies, b)
 		r.sigs = append(r.sigs, req.Header.Get(HeaderSignature))
+		r.ids = append(r.ids, req.Header.Get(HeaderEventID))
+		r.at = append(r.at, time.Now())
 		st := r.status
+		if r.fail > 0 {
+			r.fail--
+			st = http.StatusServiceUnavailable
+		}
 		r.mu.Unlock()
 		if st == 0 {
 			st = http.StatusNoContent
@@ -51,6 +60,12 @@ func newReceiver(t *testing.T) *receiver {
 	}))
 	t.Cleanup(r.srv.Close)
 	return r
+}
+
+func (r *receiver) eventIDs() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.ids...)
 }
 
 func (r *receiver) got() ([][]byte, []string) {
@@ -273,6 +288,97 @@ func TestWatcherEvents(t *testing.T) {
 	}
 	if st := e.watcher.Stats(); st.Events != 3 {
 		t.Errorf("watcher made %d events, want 3", st.Events)
+	}
+}
+
+// TestOneMessagePerArticle: an article matching several watches is one
+// message of WATCH_EVENTS whatever their number; each watch's stream and
+// webhook get its event under the same ID, a failed delivery is retried
+// for its watch alone under that ID, and a watch the article does not
+// match sees nothing.
+func TestOneMessagePerArticle(t *testing.T) {
+	e := newEnv(t, Config{Webhook: HookConfig{Targets: netguard.Any, Backoff: backoff.Policy{Initial: 50 * time.Millisecond, Max: 200 * time.Millisecond}}})
+	ctx := context.Background()
+	flaky, good := newReceiver(t), newReceiver(t)
+	flaky.fail = 2
+	var ids []string
+	for _, wt := range []Watch{
+		{Query: "Şuşa", Webhook: &Webhook{URL: flaky.srv.URL}},
+		{Query: "Şuşada", Webhook: &Webhook{URL: good.srv.URL}},
+		{Query: "Qarabağ OR Şuşa"},
+		{Query: "neft"},
+	} {
+		w, err := e.store.Create(ctx, wt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, w.ID)
+	}
+	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if n := e.watcher.Stats().Watches; n != len(ids) {
+			return fmt.Errorf("the watcher follows %d watches", n)
+		}
+		return nil
+	})
+	a := mkArticle(t, "report", "https://report.az/a/susa-many", "az", "Prezident Şuşada çıxış etdi", body1, time.Now())
+	e.publish(t, a)
+	bustest.CheckFor(t, 20*time.Second, 20*time.Millisecond, func() error {
+		if f, g := len(flaky.eventIDs()), len(good.eventIDs()); f != 3 || g != 1 {
+			return fmt.Errorf("deliveries: %d to the flaky webhook (want 3), %d to the good one (want 1)", f, g)
+		}
+		return nil
+	})
+	st, err := e.conn.JetStream().Stream(ctx, bus.StreamWatchEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for subject, want := range map[string]uint64{bus.WatchMatchesSubject: 1, bus.WatchEventsSubjects: 0, bus.WatchRetriesPrefix + ids[0]: 1, bus.WatchRetriesPrefix + ids[1]: 0} {
+		info, err := st.Info(ctx, jetstream.WithSubjectFilter(subject))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n uint64
+		for _, c := range info.State.Subjects {
+			n += c
+		}
+		if n != want {
+			t.Errorf("%d messages on %s, want %d", n, subject, want)
+		}
+	}
+	if e.watcher.Stats().Events != 3 {
+		t.Errorf("watcher made %d events, want 3", e.watcher.Stats().Events)
+	}
+	for i, want := range []int{1, 1, 1, 0} {
+		if n := countEvents(t, e.conn, ids[i]); n != want {
+			t.Errorf("watch %d has %d events, want %d", i, n, want)
+		}
+	}
+	evs, errs, err := e.store.Subscribe(ctx, ids[2], 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := next(t, evs, errs)
+	if ev.Watch != ids[2] || ev.Kind != KindArticle || ev.Article.ID != a.ID {
+		t.Errorf("event of the third watch %+v", ev)
+	}
+	all := append(flaky.eventIDs(), good.eventIDs()...)
+	for _, id := range all {
+		if id != ev.ID {
+			t.Errorf("webhook event IDs %v, want all %s (the stream's)", all, ev.ID)
+			break
+		}
+	}
+	// The retries kept the back-off: 50 ms, then 100 ms.
+	flaky.mu.Lock()
+	at := append([]time.Time(nil), flaky.at...)
+	flaky.mu.Unlock()
+	if d1, d2 := at[1].Sub(at[0]), at[2].Sub(at[1]); d1 < 45*time.Millisecond || d2 < 90*time.Millisecond {
+		t.Errorf("retries after %v and %v, want at least 50 ms and 100 ms", d1, d2)
+	}
+	bodies, _ := good.got()
+	var hooked Event
+	if err := json.Unmarshal(bodies[0], &hooked); err != nil || hooked.Watch != ids[1] || hooked.ID != ev.ID {
+		t.Errorf("webhook body %s (%v)", bodies[0], err)
 	}
 }
 
@@ -500,17 +606,7 @@ func TestWatcherRestartAndRepeats(t *testing.T) {
 	now := time.Now().UTC().Truncate(time.Second)
 	a1 := mkArticle(t, "report", "https://report.az/a/susa-1", "az", "Şuşa 1", body1, now)
 	e.publish(t, a1)
-	events := func() int {
-		st, err := e.conn.JetStream().Stream(ctx, bus.StreamWatchEvents)
-		if err != nil {
-			t.Fatal(err)
-		}
-		info, err := st.Info(ctx, jetstream.WithSubjectFilter(bus.WatchEventsPrefix+w.ID))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return int(info.State.Msgs)
-	}
+	events := func() int { return countEvents(t, e.conn, w.ID) }
 	waitEvents := func(n int) {
 		t.Helper()
 		bustest.CheckFor(t, 20*time.Second, 20*time.Millisecond, func() error {
@@ -565,4 +661,71 @@ func pending(ctx context.Context, c *bus.Conn) (uint64, error) {
 		return 0, err
 	}
 	return info.NumPending + uint64(info.NumAckPending), nil
+}
+
+// countEvents is how many events of the watch with the ID WATCH_EVENTS
+// holds.
+func countEvents(t *testing.T, c *bus.Conn, id string) int {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cons, err := c.JetStream().OrderedConsumer(ctx, bus.StreamWatchEvents, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{bus.WatchEventsPrefix + id, bus.WatchMatchesSubject}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for {
+		batch, err := cons.FetchNoWait(100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := 0
+		for m := range batch.Messages() {
+			got++
+			md, err := m.Metadata()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := eventOf(m.Subject(), m.Data(), md.Sequence.Stream, id); ok {
+				n++
+			}
+		}
+		if batch.Error() != nil {
+			t.Fatal(batch.Error())
+		}
+		if got == 0 {
+			return n
+		}
+	}
+}
+
+// TestEventsOfRefusesMalformed: what is not a watch event message is an
+// error, never a panic or an event of the wrong watch.
+func TestEventsOfRefusesMalformed(t *testing.T) {
+	a := mkArticle(t, "report", "https://report.az/a/x", "az", "Şuşa", body1, time.Now())
+	good, err := matchesMsg(KindArticle, time.Now(), []string{"0123456789abcdef", "fedcba9876543210"}, a, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := EventsOf(good.Subject, good.Data, 7)
+	if err != nil || len(evs) != 2 || evs[1].Watch != "fedcba9876543210" || evs[0].ID != "7" || evs[0].Article.ID != a.ID {
+		t.Fatalf("matches message: %+v %v", evs, err)
+	}
+	own, _ := json.Marshal(Event{Watch: "0123456789abcdef", Kind: KindOutlet})
+	for name, c := range map[string]struct {
+		subject string
+		data    string
+	}{
+		"not json":               {bus.WatchMatchesSubject, "{"},
+		"no watches":             {bus.WatchMatchesSubject, `{"kind":"article","article":{"id":"x"}}`},
+		"no article":             {bus.WatchMatchesSubject, `{"kind":"article","watches":["0123456789abcdef"]}`},
+		"another watch's event":  {bus.WatchEventsPrefix + "fedcba9876543210", string(own)},
+		"another watch's retry":  {bus.WatchRetriesPrefix + "fedcba9876543210", string(own)},
+		"a subject of no events": {"watches.other", string(own)},
+	} {
+		if evs, err := EventsOf(c.subject, []byte(c.data), 1); !errors.Is(err, errNotEvents) || evs != nil {
+			t.Errorf("%s: %v %v, want errNotEvents", name, evs, err)
+		}
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -361,7 +360,7 @@ func (w *Watcher) handleArticle(ctx context.Context, m jetstream.Msg, edits chan
 	}
 	d := match.NewDoc(a)
 	watches := w.snapshot()
-	var evs []Event
+	var ids []string
 	var editWatches []*compiled
 	now := time.Now().UTC()
 	for _, c := range watches {
@@ -380,7 +379,7 @@ func (w *Watcher) handleArticle(ctx context.Context, m jetstream.Msg, edits chan
 			continue
 		}
 		if c.w.Wants(KindArticle) && c.m.Match(d) {
-			evs = append(evs, Event{Watch: c.w.ID, Kind: KindArticle, At: now, Article: a})
+			ids = append(ids, c.w.ID)
 		}
 	}
 	if len(editWatches) > 0 {
@@ -397,18 +396,34 @@ func (w *Watcher) handleArticle(ctx context.Context, m jetstream.Msg, edits chan
 		}()
 		return
 	}
-	w.finish(ctx, m, evs)
+	w.finishMatches(ctx, m, KindArticle, now, ids, a, nil)
 }
 
-// finish publishes the events of a message and acks it, or naks it for a
-// later retry when an event could not be published.
-func (w *Watcher) finish(ctx context.Context, m jetstream.Msg, evs []Event) {
-	if len(evs) > 0 {
-		w.matched.add(1)
+// finishMatches publishes the matches message of an article version for
+// the watches (if any) and acks m, or naks it for a later retry when the
+// message could not be published.
+func (w *Watcher) finishMatches(ctx context.Context, m jetstream.Msg, kind string, at time.Time, ids []string, a *article.Article, edit *Edit) {
+	if len(ids) == 0 {
+		_ = m.Ack()
+		return
 	}
-	if err := w.publishAll(ctx, evs); err != nil {
+	slices.Sort(ids)
+	msg, err := matchesMsg(kind, at, ids, a, edit)
+	if err != nil {
+		w.log.Error("matches message not made; the article is skipped", zap.String("article", a.ID), zap.Error(err))
+		_ = m.Ack()
+		return
+	}
+	w.matched.add(1)
+	w.finish(ctx, m, []*nats.Msg{msg}, len(ids))
+}
+
+// finish publishes the messages made from m (carrying events events) and
+// acks m, or naks it for a later retry when one could not be published.
+func (w *Watcher) finish(ctx context.Context, m jetstream.Msg, msgs []*nats.Msg, events int) {
+	if err := w.publishAll(ctx, msgs, events); err != nil {
 		w.failed.add(1)
-		w.log.Warn("events not published; the message will be handled again", zap.Int("events", len(evs)), zap.Error(err))
+		w.log.Warn("events not published; the message will be handled again", zap.Int("events", events), zap.Error(err))
 		w.nak(m)
 		return
 	}
@@ -424,59 +439,45 @@ func (w *Watcher) nak(m jetstream.Msg) {
 	_ = m.NakWithDelay(backoff.Policy{Initial: time.Second, Max: time.Minute}.Delay(int(n) - 1))
 }
 
-// msgID de-duplicates an event: one per watch, kind and subject, so that a
-// message handled twice (a redelivery) makes its events once.
-func msgID(ev Event) string {
-	switch {
-	case ev.Gap != nil:
-		return ev.Watch + ":gap:" + ev.Gap.Story
-	case ev.Outlet != nil:
-		return ev.Watch + ":outlet:" + ev.Outlet.Outlet + ":" + string(ev.Outlet.To) + ":" + strconv.FormatInt(ev.Outlet.At.UnixNano(), 10)
-	case ev.Article != nil:
-		return ev.Watch + ":" + ev.Kind + ":" + ev.Article.MsgID()
+// eventMsgs are the events as messages on their watches' own subjects.
+func eventMsgs(evs []Event) ([]*nats.Msg, error) {
+	msgs := make([]*nats.Msg, 0, len(evs))
+	for _, ev := range evs {
+		msg, err := eventMsg(ev)
+		if err != nil {
+			return nil, fmt.Errorf("%s event of watch %s: %w", ev.Kind, ev.Watch, err)
+		}
+		msgs = append(msgs, msg)
 	}
-	return ""
-}
-
-// eventMsg is ev as a message on the watch's subject of WATCH_EVENTS.
-func eventMsg(ev Event) (*nats.Msg, error) {
-	data, err := json.Marshal(ev)
-	if err != nil {
-		return nil, err
-	}
-	msg := nats.NewMsg(bus.WatchEventsPrefix + ev.Watch)
-	msg.Data = data
-	if id := msgID(ev); id != "" {
-		msg.Header.Set(jetstream.MsgIDHeader, id)
-	}
-	return msg, nil
+	return msgs, nil
 }
 
 // publish puts ev on the watch's subject of WATCH_EVENTS.
 func (w *Watcher) publish(ctx context.Context, ev Event) error {
-	return w.publishAll(ctx, []Event{ev})
+	msgs, err := eventMsgs([]Event{ev})
+	if err != nil {
+		return err
+	}
+	return w.publishAll(ctx, msgs, 1)
 }
 
 // publishTimeout bounds the wait for the stream to acknowledge events.
 const publishTimeout = 10 * time.Second
 
-// publishAll puts the events of one message on WATCH_EVENTS at once (the
-// server acknowledges them together, not one round trip each) and waits
-// until every one is acknowledged; an error means some may not be (a
-// retry publishes them again; the stream drops the duplicates).
-func (w *Watcher) publishAll(ctx context.Context, evs []Event) error {
-	if len(evs) == 0 {
+// publishAll puts the messages made from one message on WATCH_EVENTS at
+// once (the server acknowledges them together, not one round trip each)
+// and waits until every one is acknowledged; an error means some may not
+// be (a retry publishes them again; the stream drops the duplicates).
+// events is how many events they carry, for Stats.
+func (w *Watcher) publishAll(ctx context.Context, msgs []*nats.Msg, events int) error {
+	if len(msgs) == 0 {
 		return nil
 	}
-	futures := make([]jetstream.PubAckFuture, 0, len(evs))
-	for _, ev := range evs {
-		msg, err := eventMsg(ev)
-		if err != nil {
-			return err
-		}
+	futures := make([]jetstream.PubAckFuture, 0, len(msgs))
+	for _, msg := range msgs {
 		f, err := w.js.PublishMsgAsync(msg, jetstream.WithExpectStream(bus.StreamWatchEvents))
 		if err != nil {
-			return fmt.Errorf("publish %s event of watch %s: %w", ev.Kind, ev.Watch, err)
+			return fmt.Errorf("publish to %s: %w", msg.Subject, err)
 		}
 		futures = append(futures, f)
 	}
@@ -486,14 +487,14 @@ func (w *Watcher) publishAll(ctx context.Context, evs []Event) error {
 		select {
 		case <-f.Ok():
 		case err := <-f.Err():
-			return fmt.Errorf("publish %s event of watch %s: %w", evs[i].Kind, evs[i].Watch, err)
+			return fmt.Errorf("publish to %s: %w", msgs[i].Subject, err)
 		case <-timer.C:
-			return fmt.Errorf("publish %d events: not acknowledged within %v", len(evs), publishTimeout)
+			return fmt.Errorf("publish %d messages: not acknowledged within %v", len(msgs), publishTimeout)
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
-	w.events.add(int64(len(evs)))
+	w.events.add(int64(events))
 	return nil
 }
 
@@ -513,15 +514,13 @@ func (w *Watcher) handleEdit(ctx context.Context, m jetstream.Msg, a *article.Ar
 		edit.LeadDiff = WordDiff(prev.Lead, a.Lead)
 		edit.BodyDiff = WordDiff(prev.Body, a.Body)
 	}
-	now := time.Now().UTC()
-	var evs []Event
+	var ids []string
 	for _, c := range watches {
 		if c.m.Match(d) || (prevDoc != nil && c.m.Match(prevDoc)) {
-			e := edit
-			evs = append(evs, Event{Watch: c.w.ID, Kind: KindEdit, At: now, Article: a, Edit: &e})
+			ids = append(ids, c.w.ID)
 		}
 	}
-	w.finish(ctx, m, evs)
+	w.finishMatches(ctx, m, KindEdit, time.Now().UTC(), ids, a, &edit)
 }
 
 // previous reads the version of a before it from the store, waiting up to
@@ -575,7 +574,16 @@ func (w *Watcher) handleOutletEvent(ctx context.Context, m jetstream.Msg) {
 		e := he
 		evs = append(evs, Event{Watch: c.w.ID, Kind: KindOutlet, At: now, Outlet: &e})
 	}
-	w.finish(ctx, m, evs)
+	msgs, err := eventMsgs(evs)
+	if err != nil {
+		w.log.Error("outlet events not made; the health event is skipped", zap.Error(err))
+		_ = m.Ack()
+		return
+	}
+	if len(evs) > 0 {
+		w.matched.add(1)
+	}
+	w.finish(ctx, m, msgs, len(evs))
 }
 
 // pendingKey is the watch_pending key of a gap check.

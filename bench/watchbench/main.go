@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime/pprof"
+	"strings"
 	"sync"
 	"syscall"
 	"text/tabwriter"
@@ -275,16 +276,22 @@ func run(ctx context.Context, corpusName string, nWatches int, rate float64, dur
 	}
 	cc, err := evc.Consume(func(m jetstream.Msg) {
 		now := time.Now()
-		var ev watch.Event
-		if json.Unmarshal(m.Data(), &ev) != nil || ev.Article == nil {
+		md, err := m.Metadata()
+		if err != nil || strings.HasPrefix(m.Subject(), bus.WatchRetriesPrefix) {
+			return // a webhook retry is no new event
+		}
+		evs, err := watch.EventsOf(m.Subject(), m.Data(), md.Sequence.Stream)
+		if err != nil || len(evs) == 0 || evs[0].Article == nil {
 			return
 		}
 		pmu.Lock()
-		at, ok := published[ev.Article.MsgID()]
+		at, ok := published[evs[0].Article.MsgID()]
 		pmu.Unlock()
 		if ok {
 			emu.Lock()
-			toEvent = append(toEvent, float64(now.Sub(at).Microseconds())/1000)
+			for range evs {
+				toEvent = append(toEvent, float64(now.Sub(at).Microseconds())/1000)
+			}
 			emu.Unlock()
 		}
 	})
