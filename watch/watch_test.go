@@ -34,8 +34,8 @@ type receiver struct {
 	sigs   []string
 	ids    []string // Newswatch-Event-Id
 	at     []time.Time
-	status int      // answer; 0: 204
-	fail   int      // the first fail deliveries are answered 503
+	status int // answer; 0: 204
+	fail   int // the first fail deliveries are answered 503
 }
 
 func newReceiver(t *testing.T) *receiver {
