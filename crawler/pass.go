@@ -1209,7 +1209,8 @@ func (p *pass) pendingOf(d *docRun) ([]PendingItem, bool) {
 	return out, incomplete
 }
 
-// resolve returns ref resolved against base, or nil.
+// resolve returns ref resolved against base, or nil when that is no
+// http(s) URL with a host.
 func resolve(base *url.URL, ref string) *url.URL {
 	ref = strings.TrimSpace(ref)
 	if ref == "" {
@@ -1220,24 +1221,38 @@ func resolve(base *url.URL, ref string) *url.URL {
 		return nil
 	}
 	u := base.ResolveReference(r)
-	if u.Scheme != "http" && u.Scheme != "https" {
-		return nil
+	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil // "http:", "https:///x": nothing to fetch
 	}
 	u.Fragment, u.RawFragment = "", ""
 	return u
 }
 
 func (p *pass) parseFeed(r *colly.Response) (*found, bool) {
-	body := xmlUTF8(r.Body, r.Headers.Get(origContentType))
-	feed, err := gofeed.NewParser().Parse(bytes.NewReader(body))
+	urls, err := feedURLs(r.Request.URL, r.Body, r.Headers.Get(origContentType))
 	if err != nil {
 		p.count("feed", 1)
 		p.o.problem("feed")
 		p.log.Warn("feed", zap.String("url", r.Request.URL.String()), zap.Error(err))
 		return nil, false
 	}
-	f := &found{}
+	return &found{articles: urls}, true
+}
+
+// feedURLs returns the article links of an RSS, Atom or JSON feed (body,
+// sent with contentType) at base: absolute http(s) URLs without
+// fragment, each with the publication date the feed gives and, when
+// later, its update date.
+func feedURLs(base *url.URL, body []byte, contentType string) ([]foundURL, error) {
+	feed, err := gofeed.NewParser().Parse(bytes.NewReader(xmlUTF8(body, contentType)))
+	if err != nil {
+		return nil, err
+	}
+	var out []foundURL
 	for _, it := range feed.Items {
+		if it == nil {
+			continue
+		}
 		link := it.Link
 		if link == "" && len(it.Links) > 0 {
 			link = it.Links[0]
@@ -1245,7 +1260,7 @@ func (p *pass) parseFeed(r *colly.Response) (*found, bool) {
 		if link == "" && (strings.HasPrefix(it.GUID, "http://") || strings.HasPrefix(it.GUID, "https://")) {
 			link = it.GUID
 		}
-		u := resolve(r.Request.URL, link)
+		u := resolve(base, link)
 		if u == nil {
 			continue
 		}
@@ -1258,9 +1273,9 @@ func (p *pass) parseFeed(r *colly.Response) (*found, bool) {
 		} else if it.UpdatedParsed != nil {
 			fu.published = *it.UpdatedParsed
 		}
-		f.articles = append(f.articles, fu)
+		out = append(out, fu)
 	}
-	return f, true
+	return out, nil
 }
 
 func (p *pass) parseSitemap(r *colly.Response) (*found, bool) {
