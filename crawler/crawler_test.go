@@ -76,9 +76,14 @@ func TestCrawlDiscoversEveryArticle(t *testing.T) {
 	if n := f.hitsFor(articlePath(fixtureArticles[0])); n != 1 {
 		t.Errorf("tracking-parameter variants fetched %d times, want 1", n)
 	}
-	// The AMP twin declares the plain URL canonical: fetched, not republished.
-	if st.Duplicates != 1 {
-		t.Errorf("duplicates = %d, want 1 (the AMP twin)", st.Duplicates)
+	// The AMP twin declares the plain URL canonical: published once. Which
+	// of the two is fetched first depends on timing; the other is then a
+	// duplicate, or - when the twin came first and named the plain URL
+	// before that was requested - not fetched at all.
+	twins := f.hitsFor(articlePath(fixtureArticles[28])) + f.hitsFor("/amp"+articlePath(fixtureArticles[28]))
+	if f.hitsFor("/amp"+articlePath(fixtureArticles[28])) != 1 || st.Duplicates != twins-1 {
+		t.Errorf("the AMP twin pair fetched %d times (the twin %d), duplicates = %d; want the twin once and one duplicate per extra fetch",
+			twins, f.hitsFor("/amp"+articlePath(fixtureArticles[28])), st.Duplicates)
 	}
 	// The gzipped child sitemap and the robots.txt sitemap were read.
 	if f.hitsFor("/sitemap-2.xml.gz") != 1 || f.hitsFor("/sitemap-extra.xml") != 1 {
