@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/jwt/v2"
@@ -263,7 +264,8 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *zap.Logger) (*E
 	if err != nil {
 		return nil, fmt.Errorf("embedded nats: %w", err)
 	}
-	srv.SetLoggerV2(&serverLogger{s: log.Sugar()}, cfg.Debug, false, false)
+	slog := &serverLogger{s: log.Sugar()}
+	srv.SetLoggerV2(slog, cfg.Debug, false, false)
 	srv.Start()
 
 	deadline := time.Now().Add(cfg.StartTimeout)
@@ -287,6 +289,7 @@ func StartEmbedded(ctx context.Context, cfg EmbeddedConfig, log *zap.Logger) (*E
 		}
 	}
 	ok = true
+	slog.started.Store(true)
 	e := &Embedded{srv: srv, cfg: cfg, log: log, lock: lock, inproc: inproc}
 	listen := "none (in-process only)"
 	if u := e.ClientURL(); u != "" {
@@ -366,12 +369,24 @@ func (e *Embedded) Shutdown() {
 	})
 }
 
-// serverLogger adapts zap to nats-server's Logger.
-type serverLogger struct{ s *zap.SugaredLogger }
+// serverLogger adapts zap to nats-server's Logger. The server's notices
+// while it starts (a banner of some 30 lines: version, limits, store
+// directory) are logged at debug level - one info line says it started -
+// and at info level after that (leader changes, routes, clients).
+type serverLogger struct {
+	s       *zap.SugaredLogger
+	started atomic.Bool
+}
 
-func (l *serverLogger) Noticef(format string, v ...any) { l.s.Infof(format, v...) }
-func (l *serverLogger) Warnf(format string, v ...any)   { l.s.Warnf(format, v...) }
-func (l *serverLogger) Fatalf(format string, v ...any)  { l.s.Errorf("fatal: "+format, v...) }
-func (l *serverLogger) Errorf(format string, v ...any)  { l.s.Errorf(format, v...) }
-func (l *serverLogger) Debugf(format string, v ...any)  { l.s.Debugf(format, v...) }
-func (l *serverLogger) Tracef(format string, v ...any)  { l.s.Debugf(format, v...) }
+func (l *serverLogger) Noticef(format string, v ...any) {
+	if !l.started.Load() {
+		l.s.Debugf(format, v...)
+		return
+	}
+	l.s.Infof(format, v...)
+}
+func (l *serverLogger) Warnf(format string, v ...any)  { l.s.Warnf(format, v...) }
+func (l *serverLogger) Fatalf(format string, v ...any) { l.s.Errorf("fatal: "+format, v...) }
+func (l *serverLogger) Errorf(format string, v ...any) { l.s.Errorf(format, v...) }
+func (l *serverLogger) Debugf(format string, v ...any) { l.s.Debugf(format, v...) }
+func (l *serverLogger) Tracef(format string, v ...any) { l.s.Debugf(format, v...) }

@@ -3,6 +3,7 @@ package bus_test
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/nats-io/nkeys"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/newswatch/newswatch/bus"
 	"github.com/newswatch/newswatch/bus/bustest"
@@ -127,5 +130,30 @@ func TestConnectErrorRedactsCredentials(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "connection refused") {
 		t.Errorf("error %q does not say why", err)
+	}
+}
+
+// At info level the embedded server's start is one line, not the server's
+// banner; the banner is there at debug level.
+func TestEmbeddedStartLogsOneInfoLine(t *testing.T) {
+	core, logs := observer.New(zap.DebugLevel)
+	e, err := bus.StartEmbedded(context.Background(), bus.EmbeddedConfig{DataDir: t.TempDir()}, zap.New(core))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Shutdown()
+	var info, debug []string
+	for _, l := range logs.All() {
+		if l.Level >= zap.InfoLevel {
+			info = append(info, l.Message)
+		} else {
+			debug = append(debug, l.Message)
+		}
+	}
+	if len(info) != 1 || info[0] != "embedded nats started" {
+		t.Errorf("info lines at start: %q, want only \"embedded nats started\"", info)
+	}
+	if !slices.ContainsFunc(debug, func(m string) bool { return strings.Contains(m, "Starting nats-server") }) {
+		t.Errorf("the server's banner is not at debug level: %q", debug)
 	}
 }
