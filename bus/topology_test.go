@@ -221,3 +221,41 @@ func TestEnsureStreamsUpdatesOlderStreams(t *testing.T) {
 		t.Errorf("after EnsureStreams: discard %v, %d messages", info.Config.Discard, info.State.Msgs)
 	}
 }
+
+// A WATCH_EVENTS stream of the one-subject-per-watch design gets the
+// matches and retry subjects, its events kept.
+func TestEnsureStreamsAddsWatchSubjects(t *testing.T) {
+	e := bustest.RunBasicJetStreamServer(t)
+	c := bustest.Connect(t, e)
+	ctx := ctxT(t)
+	js := c.JetStream()
+	s, err := js.Stream(ctx, bus.StreamWatchEvents)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := s.CachedInfo().Config
+	old.Subjects = []string{bus.WatchEventsSubjects}
+	if _, err := js.UpdateStream(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, bus.WatchEventsPrefix+"0123456789abcdef", []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := js.Publish(ctx, bus.WatchMatchesSubject, []byte(`{}`)); err == nil {
+		t.Fatal("the older stream takes matches messages: the test shows nothing")
+	}
+	if err := c.EnsureStreams(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for _, subject := range []string{bus.WatchMatchesSubject, bus.WatchRetriesPrefix + "0123456789abcdef"} {
+		if _, err := js.Publish(ctx, subject, []byte(`{}`)); err != nil {
+			t.Errorf("publish to %s after EnsureStreams: %v", subject, err)
+		}
+	}
+	if s, err = js.Stream(ctx, bus.StreamWatchEvents); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.CachedInfo().State.Msgs; n != 3 {
+		t.Errorf("%d messages, want the older event and two new ones", n)
+	}
+}
