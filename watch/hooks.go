@@ -206,12 +206,21 @@ func (h *hookSender) deliverOne(ctx context.Context, m jetstream.Msg, ev Event, 
 }
 
 // send makes one delivery attempt of ev to w's webhook, in one of the
-// Workers slots; m is kept from redelivery meanwhile.
+// Workers slots; m is kept from redelivery meanwhile, also while it waits
+// for a slot behind slow webhooks.
 func (h *hookSender) send(ctx context.Context, m jetstream.Msg, w Watch, ev Event) error {
-	select {
-	case h.slots <- struct{}{}:
-	case <-ctx.Done():
-		return ctx.Err()
+	keep := time.NewTicker(h.cfg.Timeout)
+	defer keep.Stop()
+wait:
+	for {
+		select {
+		case h.slots <- struct{}{}:
+			break wait
+		case <-keep.C:
+			_ = m.InProgress()
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 	}
 	defer func() { <-h.slots }()
 	_ = m.InProgress()

@@ -729,3 +729,56 @@ func TestEventsOfRefusesMalformed(t *testing.T) {
 		}
 	}
 }
+
+// TestSlowWebhooksNoRedelivery: events queued behind slow webhooks for
+// longer than the consumer's ack wait are not delivered twice (the
+// deliverer keeps them in progress while they wait for a slot).
+func TestSlowWebhooksNoRedelivery(t *testing.T) {
+	if testing.Short() {
+		t.Skip("takes about 15 s")
+	}
+	t.Parallel()
+	// Ack wait: 1 s x (3 redirects + 1) + 5 s = 9 s. One worker, 16 events
+	// in flight (16 per worker), 800 ms each: the last waits 12 s.
+	e := newEnv(t, Config{Webhook: HookConfig{Targets: netguard.Any, Timeout: time.Second, Workers: 1}})
+	ctx := context.Background()
+	var mu sync.Mutex
+	got := map[string]int{}
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(800 * time.Millisecond)
+		mu.Lock()
+		got[r.Header.Get(HeaderEventID)]++
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer slow.Close()
+	if _, err := e.store.Create(ctx, Watch{Query: "Şuşa", Webhook: &Webhook{URL: slow.URL}}); err != nil {
+		t.Fatal(err)
+	}
+	bustest.CheckFor(t, 10*time.Second, 10*time.Millisecond, func() error {
+		if e.watcher.Stats().Watches != 1 {
+			return errors.New("not followed yet")
+		}
+		return nil
+	})
+	const n = 16
+	for i := range n {
+		e.publish(t, mkArticle(t, "report", fmt.Sprintf("https://report.az/a/slow-%d", i), "az", "Şuşa", body1, time.Now()))
+	}
+	bustest.CheckFor(t, 40*time.Second, 100*time.Millisecond, func() error {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(got) != n {
+			return fmt.Errorf("%d of %d events delivered", len(got), n)
+		}
+		return nil
+	})
+	time.Sleep(2 * time.Second) // a redelivery would arrive now
+	mu.Lock()
+	defer mu.Unlock()
+	for id, c := range got {
+		if c != 1 {
+			t.Errorf("event %s delivered %d times", id, c)
+		}
+	}
+}
