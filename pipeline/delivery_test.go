@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -13,31 +12,12 @@ import (
 	"github.com/newswatch/newswatch/bus"
 	"github.com/newswatch/newswatch/bus/bustest"
 	"github.com/newswatch/newswatch/crawler/health"
+	"github.com/newswatch/newswatch/internal/promreg/promtest"
 	"github.com/newswatch/newswatch/pipeline"
 	"github.com/newswatch/newswatch/simsite"
 	"github.com/newswatch/newswatch/simsite/simcrawl"
 	"github.com/newswatch/newswatch/store"
 )
-
-// metric reads one sample (name with its labels, if any) from a /metrics
-// page.
-func metric(addr, name string) (float64, error) {
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, name+" "); ok {
-			return strconv.ParseFloat(strings.TrimSpace(v), 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s on /metrics", name)
-}
 
 // A stream at its limit refuses new articles and the crawlers, slowed
 // down and told so, keep them: once the operator gives the stream room,
@@ -72,7 +52,7 @@ func TestFullStreamKeepsArticles(t *testing.T) {
 	})
 	waitTotal(t, p, limit)
 	for name, want := range map[string]float64{"newswatch_bus_stream_fill_ratio": 1, "newswatch_crawler_publish_throttled": 1} {
-		if v, err := metric(p.APIAddr(), name); err != nil || v != want {
+		if v, err := promtest.Value(p.APIAddr(), name); err != nil || v != want {
 			t.Errorf("%s = %v (%v), want %v", name, v, err, want)
 		}
 	}
@@ -119,7 +99,7 @@ func TestFullStreamKeepsArticles(t *testing.T) {
 			t.Errorf("article %s is version %d", h.ID, h.Article.Version)
 		}
 	}
-	if v, err := metric(p.APIAddr(), "newswatch_crawler_publish_throttled"); err != nil || v != 0 {
+	if v, err := promtest.Value(p.APIAddr(), "newswatch_crawler_publish_throttled"); err != nil || v != 0 {
 		t.Errorf("publish_throttled = %v (%v) with room in the stream", v, err)
 	}
 }
@@ -146,7 +126,7 @@ func TestMetricsListen(t *testing.T) {
 			t.Errorf("%s: %s answer %q", path, resp.Header.Get("Content-Type"), b)
 		}
 	}
-	if v, err := metric(addr, "newswatch_indexer_store_up"); err != nil || v != 1 {
+	if v, err := promtest.Value(addr, "newswatch_indexer_store_up"); err != nil || v != 1 {
 		t.Errorf("store_up = %v (%v)", v, err)
 	}
 	_, err = start(t, pipeline.Config{Parts: pipeline.Parts{Index: true, Serve: true}, DataDir: t.TempDir(), MetricsListen: "127.0.0.1:0"})

@@ -13,6 +13,7 @@ import (
 	"github.com/newswatch/newswatch/bus"
 	"github.com/newswatch/newswatch/bus/bustest"
 	"github.com/newswatch/newswatch/crawler/health"
+	"github.com/newswatch/newswatch/internal/promreg/promtest"
 	"github.com/newswatch/newswatch/pipeline"
 	"github.com/newswatch/newswatch/simsite"
 	"github.com/newswatch/newswatch/simsite/simcrawl"
@@ -95,7 +96,7 @@ func TestOutletHealthEventsAndMetrics(t *testing.T) {
 		perOutlet[a.Outlet]++
 	}
 	m := func(name string) float64 {
-		v, err := metric(addr, name)
+		v, err := promtest.Value(addr, name)
 		if err != nil {
 			return -1
 		}

@@ -4,13 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,6 +20,7 @@ import (
 	"github.com/newswatch/newswatch/bus"
 	"github.com/newswatch/newswatch/bus/bustest"
 	"github.com/newswatch/newswatch/indexer"
+	"github.com/newswatch/newswatch/internal/promreg/promtest"
 	"github.com/newswatch/newswatch/pipeline"
 	"github.com/newswatch/newswatch/simsite"
 	"github.com/newswatch/newswatch/store"
@@ -287,25 +286,6 @@ func apiArticles(t *testing.T, addr string) []article.Article {
 	}
 }
 
-// metricValue reads one unlabelled sample from a /metrics page.
-func metricValue(addr, name string) (float64, error) {
-	resp, err := http.Get("http://" + addr + "/metrics")
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, name+" "); ok {
-			return strconv.ParseFloat(strings.TrimSpace(v), 64)
-		}
-	}
-	return 0, fmt.Errorf("no %s on /metrics", name)
-}
-
 // `newswatch run` is killed with SIGKILL in the middle of ingesting a
 // simulated site and started again on the same data: every article ends
 // in the index once, as version 1, and in the stream once.
@@ -350,7 +330,7 @@ func TestRunKill9MidIngest(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		pending, err := metricValue(addr, "newswatch_indexer_pending_messages")
+		pending, err := promtest.Value(addr, "newswatch_indexer_pending_messages")
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/newswatch/newswatch/bus/bustest"
+	"github.com/newswatch/newswatch/internal/promreg/promtest"
 	"github.com/newswatch/newswatch/store/elastic"
 )
 
@@ -92,11 +93,11 @@ func TestMultiProcessCredsAndTLS(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		indexed, err := metricValue(indexMetrics, `newswatch_indexer_messages_total{result="indexed"}`)
+		indexed, err := promtest.Value(indexMetrics, `newswatch_indexer_messages_total{result="indexed"}`)
 		if err != nil {
 			return err
 		}
-		pending, err := metricValue(indexMetrics, "newswatch_indexer_pending_messages")
+		pending, err := promtest.Value(indexMetrics, "newswatch_indexer_pending_messages")
 		if err != nil {
 			return err
 		}
