@@ -89,6 +89,8 @@ type Index struct {
 	mu      sync.RWMutex // guards closed; held (read) by every operation
 	closed  bool
 	writeMu sync.Mutex // serialises Put: read versions, then write
+
+	noWindows bool // newest-first pages sorted in full (tests compare)
 }
 
 // Open opens the index under dir, creating dir and the index when they do
@@ -459,7 +461,14 @@ func (x *Index) Search(ctx context.Context, q store.Query) (*store.Result, error
 	if after != nil {
 		req.SearchAfter = after
 	}
-	res, err := x.idx.SearchInContext(ctx, req)
+	var res *bv.SearchResult
+	windowed := false
+	if _, all := cq.full.(*bq.MatchAllQuery); all && sortName == store.SortNewest && req.Size > 0 && !x.noWindows {
+		res, windowed, err = x.searchNewest(ctx, cq.full, order, req.Size, after)
+	}
+	if err == nil && !windowed {
+		res, err = x.idx.SearchInContext(ctx, req)
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

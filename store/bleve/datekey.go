@@ -21,7 +21,12 @@ func articleDate(a *article.Article) time.Time {
 // sign bit flipped. One term per document, where a bleve date field
 // indexes sixteen.
 func dateKey(t time.Time) string {
-	return fmt.Sprintf("%016x", uint64(t.Unix())^(1<<63))
+	return dateKeySec(t.Unix())
+}
+
+// dateKeySec is the dateKey of a Unix second.
+func dateKeySec(sec int64) string {
+	return fmt.Sprintf("%016x", uint64(sec)^(1<<63))
 }
 
 // parseDateKey decodes a dateKey into Unix seconds.
