@@ -464,7 +464,7 @@ func (x *Index) Search(ctx context.Context, q store.Query) (*store.Result, error
 	var res *bv.SearchResult
 	windowed := false
 	if _, all := cq.full.(*bq.MatchAllQuery); all && sortName == store.SortNewest && req.Size > 0 && !x.noWindows {
-		res, windowed, err = x.searchNewest(ctx, cq.full, order, req.Size, after)
+		res, windowed, err = x.searchNewest(ctx, order, req.Size, after)
 	}
 	if err == nil && !windowed {
 		res, err = x.idx.SearchInContext(ctx, req)
