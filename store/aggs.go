@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"sort"
 	"time"
 )
 
@@ -312,4 +313,28 @@ func ParseBound(v string, loc *time.Location, upper bool) (time.Time, error) {
 		d = time.Date(d.Year(), d.Month(), d.Day(), 12, 0, 0, 0, loc)
 	}
 	return BucketStart(d, IntervalDay, loc), nil
+}
+
+// TopN returns the n most frequent values (ties: smaller value first) and
+// the sum of the other counts: the top values of an aggregation, as every
+// backend reports them.
+func TopN(counts map[string]int64, n int) ([]ValueCount, int64) {
+	all := make([]ValueCount, 0, len(counts))
+	for v, c := range counts {
+		all = append(all, ValueCount{Value: v, Count: c})
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if all[i].Count != all[j].Count {
+			return all[i].Count > all[j].Count
+		}
+		return all[i].Value < all[j].Value
+	})
+	var other int64
+	if len(all) > n {
+		for _, vc := range all[n:] {
+			other += vc.Count
+		}
+		all = all[:n]
+	}
+	return all, other
 }

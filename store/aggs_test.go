@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"math/rand/v2"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -173,5 +174,16 @@ func TestAggregationsValidate(t *testing.T) {
 		if err := a.Validate(); !errors.Is(err, ErrBadQuery) {
 			t.Errorf("Validate(%+v) = %v, want ErrBadQuery", a, err)
 		}
+	}
+}
+
+func TestTopN(t *testing.T) {
+	top, other := TopN(map[string]int64{"oxu": 5, "apa": 5, "report": 9, "trend": 1, "vesti": 2}, 3)
+	want := []ValueCount{{Value: "report", Count: 9}, {Value: "apa", Count: 5}, {Value: "oxu", Count: 5}}
+	if !reflect.DeepEqual(top, want) || other != 3 {
+		t.Errorf("TopN: %v, other %d; want %v, other 3", top, other, want)
+	}
+	if top, other := TopN(map[string]int64{"a": 1}, 10); len(top) != 1 || other != 0 {
+		t.Errorf("fewer values than n: %v, %d", top, other)
 	}
 }

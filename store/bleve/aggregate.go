@@ -293,7 +293,7 @@ func (acc *aggregator) result() (*store.AggregationResult, error) {
 				}
 			}
 			size := store.TopSizeOr(h.SplitSize)
-			top, _ := topN(totals, size)
+			top, _ := store.TopN(totals, size)
 			kept := map[string]bool{}
 			for _, vc := range top {
 				kept[vc.Value] = true
@@ -339,32 +339,10 @@ func (acc *aggregator) result() (*store.AggregationResult, error) {
 		out.Top = map[string]*store.TopResult{}
 		size := store.TopSizeOr(acc.req.TopSize)
 		for _, t := range acc.top {
-			values, other := topN(t.counts, size)
+			values, other := store.TopN(t.counts, size)
 			out.Top[t.facet] = &store.TopResult{Values: values, Other: other, Missing: t.missing}
 		}
 	}
 	return out, nil
 }
 
-// topN returns the n most frequent values (ties: smaller value first) and
-// the sum of the other counts.
-func topN(counts map[string]int64, n int) ([]store.ValueCount, int64) {
-	all := make([]store.ValueCount, 0, len(counts))
-	for v, c := range counts {
-		all = append(all, store.ValueCount{Value: v, Count: c})
-	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].Count != all[j].Count {
-			return all[i].Count > all[j].Count
-		}
-		return all[i].Value < all[j].Value
-	})
-	var other int64
-	if len(all) > n {
-		for _, vc := range all[n:] {
-			other += vc.Count
-		}
-		all = all[:n]
-	}
-	return all, other
-}

@@ -94,7 +94,7 @@ func (s *Store) Aggregate(ctx context.Context, q store.Query, a store.Aggregatio
 			if err != nil {
 				return nil, err
 			}
-			values, other := topN(counts, store.TopSizeOr(a.TopSize))
+			values, other := store.TopN(counts, store.TopSizeOr(a.TopSize))
 			out.Top[f] = &store.TopResult{Values: values, Other: other, Missing: missing["missing_"+f].DocCount}
 		}
 	}
@@ -178,7 +178,7 @@ func (s *Store) histogram(ctx context.Context, full dsl, h *store.Histogram, tot
 	hr := &store.HistogramResult{Interval: h.Interval, TimeZone: loc.String(), Buckets: make([]store.Bucket, 0, len(buckets))}
 	kept := map[string]bool{}
 	if h.Split != "" {
-		top, _ := topN(totals, store.TopSizeOr(h.SplitSize))
+		top, _ := store.TopN(totals, store.TopSizeOr(h.SplitSize))
 		for _, vc := range top {
 			kept[vc.Value] = true
 			hr.SplitKeys = append(hr.SplitKeys, vc.Value)
@@ -267,25 +267,3 @@ func (s *Store) composite(ctx context.Context, full dsl, sources []dsl, visit fu
 	}
 }
 
-// topN returns the n most frequent values (ties: smaller value first) and
-// the sum of the other counts.
-func topN(counts map[string]int64, n int) ([]store.ValueCount, int64) {
-	all := make([]store.ValueCount, 0, len(counts))
-	for v, c := range counts {
-		all = append(all, store.ValueCount{Value: v, Count: c})
-	}
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].Count != all[j].Count {
-			return all[i].Count > all[j].Count
-		}
-		return all[i].Value < all[j].Value
-	})
-	var other int64
-	if len(all) > n {
-		for _, vc := range all[n:] {
-			other += vc.Count
-		}
-		all = all[:n]
-	}
-	return all, other
-}
